@@ -231,3 +231,16 @@ class Edition:
         """Distinct papers in the edition (Highlights repeat papers, so they are not counted)."""
         ids = {e.paper.id for s in self.sections for e in s.entries}
         return len(ids)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The email edition as rendered: what the delivery stage turns into MIME messages."""
+
+    date: str
+    subject: str  # one line, no CR/LF
+    html: str  # complete HTML document, CSS already inlined
+    text: str  # the plain-text part
+    paper_count: int
+    language: EditionLanguage = "bilingual"
+    web_url: str | None = None  # the archive page of this edition, when a base URL is configured

@@ -94,9 +94,10 @@ class EmailConfig(_Strict):
     max_bytes: int = Field(
         100_000, ge=10_000, description="Budget for the encoded message (Gmail clips at ~102 KB)."
     )
-    subject: str = Field(
-        "{title} · {date} · {count} papers",
-        description="Subject template; placeholders {title}, {date}, {count}.",
+    subject: str | None = Field(
+        None,
+        description="Subject template with {title}, {date}, {count}; default: per language, "
+        "e.g. 'arXiv Daily · 2026-02-09 · 61 papers'.",
     )
     max_authors: int = Field(6, ge=1, description="Authors shown before 'et al.' in the email.")
 

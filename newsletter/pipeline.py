@@ -1,0 +1,170 @@
+"""The orchestrator: ingest -> group -> rewrite -> compose -> render -> write.
+
+``build_edition`` gathers everything first and writes last, in one staged swap of the day's
+folder, so a failure at any stage leaves the previous edition as it was. Stage timings and
+what each stage decided are returned in a ``BuildResult`` for the CLI to report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsletter.compose import compose_edition
+from newsletter.config import Config
+from newsletter.history import IDS_FILE, first_seen, ids_json
+from newsletter.model import Edition, RenderedEmail, RewriteStats
+from newsletter.render import EmailReport, Renderer
+from newsletter.writer import staged_directory
+
+log = logging.getLogger(__name__)
+
+EDITION_FILES = ("email.html", "email.txt", "email.eml", "newsletter.md", "edition.json")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    date: str
+    edition_dir: Path
+    edition: Edition
+    email: RenderedEmail
+    email_report: EmailReport
+    files: tuple[Path, ...]
+    timings: tuple[tuple[str, float], ...]
+    rewrite_stats: RewriteStats | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append((name, time.perf_counter() - start))
+
+
+def edition_dir(config: Config, date: str) -> Path:
+    return config.out_dir / date
+
+
+def preview_message_bytes(email: RenderedEmail, config: Config) -> bytes:
+    """The message as ``email.eml`` stores it (and as the size budget measures it)."""
+    from newsletter.message import compose_message, message_bytes
+
+    sender = config.delivery.from_ or f"{config.title.en} <newsletter@localhost>"
+    message = compose_message(
+        email,
+        sender=sender,
+        recipient=None,
+        reply_to=config.delivery.reply_to,
+        unsubscribe=config.delivery.unsubscribe,
+    )
+    return message_bytes(message)
+
+
+def build_edition(
+    config: Config,
+    date: str,
+    *,
+    refresh: bool = False,
+    progress: bool = False,
+) -> BuildResult:
+    """Build ``date``'s edition into ``<out>/<date>/`` and return what was decided."""
+    from newsletter.group import group_papers
+    from newsletter.ingest import load_digest
+
+    timer = _Timer()
+    with timer.stage("ingest"):
+        digest = load_digest(
+            config.source, date, timeout_s=config.fetch.timeout_s, retries=config.fetch.retries
+        )
+    with timer.stage("group"):
+        grouping = group_papers(digest.papers, config.grouping)
+
+    rewrites = None
+    if config.llm.enabled and digest.papers:
+        from newsletter.rewrite import rewrite_papers
+
+        with timer.stage("rewrite"):
+            rewrites = rewrite_papers(
+                digest.papers,
+                config.llm,
+                cache_dir=config.llm_cache_dir,
+                refresh=refresh,
+                progress=progress,
+            )
+
+    with timer.stage("compose"):
+        seen = first_seen(config.out_dir, date, {p.id for p in digest.papers})
+        edition = compose_edition(
+            digest,
+            grouping,
+            language=config.language,
+            rewrites=rewrites,
+            seen_on=seen,
+            repeats=config.archive.repeats,
+        )
+
+    renderer = Renderer(config)
+    with timer.stage("render"):
+        email, report = renderer.email_within_budget(
+            edition, lambda rendered: len(preview_message_bytes(rendered, config))
+        )
+        eml = preview_message_bytes(email, config)
+        markdown = renderer.markdown(edition)
+        edition_json = renderer.json(edition)
+
+    target = edition_dir(config, date)
+    with timer.stage("write"), staged_directory(target) as writer:
+        writer.write_text("email.html", email.html)
+        writer.write_text("email.txt", email.text)
+        writer.write_bytes("email.eml", eml)
+        writer.write_text("newsletter.md", markdown)
+        writer.write_text("edition.json", edition_json)
+        writer.write_text(IDS_FILE, ids_json([p.id for p in digest.papers]))
+        files = tuple(target / path.name for path in writer.written)
+
+    return BuildResult(
+        date=date,
+        edition_dir=target,
+        edition=edition,
+        email=email,
+        email_report=report,
+        files=files,
+        timings=tuple(timer.timings),
+        rewrite_stats=rewrites.stats if rewrites else None,
+        warnings=digest.warnings,
+    )
+
+
+def format_build_summary(result: BuildResult) -> str:
+    edition = result.edition
+    report = result.email_report
+    total = sum(seconds for _, seconds in result.timings)
+    lines = [
+        f"{result.date}: {edition.paper_count} papers in "
+        f"{len(edition.topic_sections)} sections ({edition.grouping_method}) -> {result.edition_dir}",
+        "  stages: "
+        + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in result.timings)
+        + f" (total {total * 1000:.0f} ms)",
+        f"  email: {report.size:,} bytes encoded (budget {'ok' if report.fits else 'EXCEEDED'}), "
+        f"{report.html_bytes:,} bytes HTML; {report.shown} papers shown, {report.linked} linked",
+    ]
+    for step in report.steps:
+        lines.append(f"  email budget: tried {step}")
+    if result.rewrite_stats is not None:
+        from newsletter.rewrite import format_stats
+
+        lines.append(f"  llm: {format_stats(result.rewrite_stats)}")
+    for warning in result.warnings:
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)

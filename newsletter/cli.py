@@ -117,5 +117,89 @@ def build(
         click.echo(format_build_summary(result), err=True)
 
 
+def _build_and_send(config, date: str, *, force: bool, rebuild: bool):
+    """Build ``date`` (always with ``rebuild``, else only when missing), then send it."""
+    from newsletter.deliver import send_edition
+    from newsletter.deliver.stored import is_built, load_built_email
+    from newsletter.pipeline import build_edition, edition_dir
+
+    folder = edition_dir(config, date)
+    if rebuild or not is_built(folder):
+        email = build_edition(config, date).email
+        if config.archive.enabled:
+            from newsletter.archive import update_site
+
+            update_site(config, [date])
+    else:
+        email = load_built_email(folder, date)
+    return send_edition(email, config.delivery, out_dir=config.out_dir, force=force)
+
+
+def _delivery_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--backend", type=click.Choice(["smtp", "file", "console"]),
+        help="Where messages go (config: delivery.backend).",
+    )(func)
+    func = click.option(
+        "--force", is_flag=True, help="Resend to recipients the ledger says already have it."
+    )(func)
+    return common_options(func)
+
+
+@main.command()
+@click.option("--date", "date_value", required=True, help="YYYY-MM-DD, 'today' or 'yesterday'.")
+@_delivery_options
+@_fail_cleanly
+def send(date_value: str, config_path: Path | None, source: str | None, out_dir: Path | None,
+         force: bool, backend: str | None) -> None:
+    """Send a day's edition to everyone not yet served (builds it first if missing).
+
+    Exit status 0 when every recipient has it, 1 when some did not get it (see the ledger in
+    <out>/ledger/), 2 for an error before sending.
+    """
+    config = load(config_path, source=source, out_dir=out_dir, **{"delivery.backend": backend})
+    report = _build_and_send(config, resolve_date(config, date_value), force=force, rebuild=False)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--date", "date_value", default="today", show_default=True,
+              help="YYYY-MM-DD, 'today' or 'yesterday'.")
+@_delivery_options
+@_fail_cleanly
+def run(date_value: str, config_path: Path | None, source: str | None, out_dir: Path | None,
+        force: bool, backend: str | None) -> None:
+    """Build and send a day's edition: the entry point for cron (exit status as for send)."""
+    config = load(config_path, source=source, out_dir=out_dir, **{"delivery.backend": backend})
+    report = _build_and_send(config, resolve_date(config, date_value), force=force, rebuild=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@common_options
+@_fail_cleanly
+def schedule(config_path: Path | None, source: str | None, out_dir: Path | None) -> None:
+    """Run forever, building and sending each day at schedule.cron (schedule.timezone)."""
+    from newsletter.schedule import JobOutcome, run_scheduler
+
+    config = load(config_path, source=source, out_dir=out_dir)
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger("newsletter").setLevel(logging.INFO)  # a daemon should say what it did
+
+    def job(date: str) -> JobOutcome:
+        report = _build_and_send(config, date, force=False, rebuild=True)
+        if report.skipped_reason:
+            return JobOutcome(date, "empty", report.skipped_reason)
+        status = "sent" if report.ok else "partial"
+        return JobOutcome(date, status, report.summary(), retry_later=report.retry_later)
+
+    try:
+        run_scheduler(config, job)
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

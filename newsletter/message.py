@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -251,10 +251,7 @@ def encoded_body_part(body: str, subtype: str, *, allow_8bit: bool = True) -> MI
         body += "\n"
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     candidates: list[MIMEPart] = []
-    if subtype == "html" and not fits_8bit(body):
-        body_8bit = wrap_html(body)
-    else:
-        body_8bit = body
+    body_8bit = wrap_html(body) if subtype == "html" and not fits_8bit(body) else body
     if fits_8bit(body_8bit):
         if body_8bit.isascii():
             candidates.append(_body_part(body_8bit, subtype, "7bit"))
@@ -307,7 +304,7 @@ def compose_message(
     if reply_box is not None:
         msg["Reply-To"] = reply_box.as_address()
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(idstring=f"newsletter.{email.date}", domain=domain)
     msg["MIME-Version"] = "1.0"
     if list_unsubscribe:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 
 from newsletter.config import SMTPConfig
@@ -144,7 +143,7 @@ class SMTPBackend(Backend):
             raise classify_reply(exc.smtp_code, exc.smtp_error, "DATA") from None
         except smtplib.SMTPResponseException as exc:
             raise classify_reply(exc.smtp_code, exc.smtp_error, "SMTP") from None
-        except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             raise TemporarySendError(
                 f"{self.where}: connection lost ({exc.__class__.__name__}: {exc})", connection_lost=True

@@ -198,27 +198,27 @@ def read_markdown(text: str, source: str, date: str | None = None) -> Digest:
     """Read one Markdown digest; see the module docstring for the layout it expects."""
     lines = split_lines(text)
     headings: list[_Heading] = []
+    warnings: list[str] = []
     for number, line in enumerate(lines, start=1):
         if line.startswith("### ["):
             heading = _parse_heading(line.rstrip(), number, source)
             if heading is not None:
                 headings.append(heading)
+            else:
+                # Most likely a heading cut short: say so rather than drop it unnoticed.
+                warnings.append(f"{source}:{number}: '###' heading without a link; ignored")
     date = date or _date_from_headings(lines)
     first_paper_line = headings[0].line if headings else len(lines) + 1
     totals = _declared_totals(lines[: first_paper_line - 1])
     if not headings:
         if text.strip() and not _DIGEST_MARKERS.search(text):
             raise DigestError(source, _NOT_A_DIGEST, line=1)
-        warnings = (
-            ()
-            if text.strip()
-            else (f"{source}:1: the file is empty; read as a day with no papers",)
-        )
-        return Digest(date, source, "markdown:empty", (), totals, warnings)
+        if not text.strip():
+            warnings.append(f"{source}:1: the file is empty; read as a day with no papers")
+        return Digest(date, source, "markdown:empty", (), totals, tuple(warnings))
 
     bold_style = _BOLD_STYLE.search(text) is not None
     papers: list[Paper] = []
-    warnings: list[str] = []
     labels_seen: set[str] = set()
     for position, heading in enumerate(headings):
         end = headings[position + 1].line - 1 if position + 1 < len(headings) else len(lines)

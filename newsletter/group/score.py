@@ -1,0 +1,165 @@
+"""Score every paper against every subtopic of the taxonomy (offline, deterministic).
+
+A paper's score for a subtopic adds up the weights of the subtopic's terms found in the paper
+(a title match counts more than an abstract match, because a title states what a paper is
+*about* while an abstract also names its tools and baselines), the weights of its arXiv
+categories, and a lean towards the area of the paper's primary category (a cs.CL paper that
+talks about "evaluation" belongs with language evaluation, not with vision benchmarks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from newsletter.group.taxonomy import Taxonomy
+from newsletter.model import SUMMARY_FIELDS, Paper
+
+TITLE_FACTOR = 3.0  # an English title match is worth three abstract matches
+ZH_TITLE_FACTOR = 2.0  # the Chinese title is a translation: strong, but may paraphrase
+ZH_BODY_FACTOR = 0.6  # Chinese summaries mostly restate the abstract, so count them less
+REPEAT_BONUS = 0.25  # each further body mention (up to MAX_REPEATS) adds a quarter weight
+MAX_REPEATS = 3
+AREA_LEAN = 1.5  # added to a subtopic with any term match in the primary category's area
+AREA_LEAN_CROSSLIST = 0.5  # same for an area of a cross-listed category
+# A paper's own area wins unless another area's evidence is clearly stronger: a cs.CV paper
+# that "reasons" or "benchmarks" is still a vision paper to its readers.
+OUTSIDE_AREA = 0.6
+OUTSIDE_AREA_CROSSLIST = 0.8
+
+
+@dataclass(frozen=True)
+class PaperScores:
+    """How strongly one paper belongs to each subtopic it matched, best first."""
+
+    paper_id: str
+    ranked: tuple[tuple[str, float], ...]  # (subtopic key, score), score > 0, best first
+    area_hint: str | None  # area of the primary category, used when no term matched
+
+    @property
+    def best(self) -> str | None:
+        return self.ranked[0][0] if self.ranked else None
+
+    def score(self, key: str) -> float:
+        for candidate, value in self.ranked:
+            if candidate == key:
+                return value
+        return 0.0
+
+
+def normalize_english(text: str) -> str:
+    """Lower-case, hyphens and underscores as spaces, single spaces: 'Text-to-Image' -> 'text to image'."""
+    text = text.lower().replace("-", " ").replace("_", " ").replace("\u2011", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    ordered = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: specific wins
+    return "|".join(re.escape(t) for t in ordered)
+
+
+class Scorer:
+    """Compiled once per taxonomy; scores papers with two regular-expression passes per field."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.keys = tuple(s.key for s in taxonomy.subtopics)
+        self._order = {key: index for index, key in enumerate(self.keys)}
+        self._area_of = {s.key: s.area for s in taxonomy.subtopics}
+        self._area_by_category = {}
+        for area in taxonomy.areas:
+            for category in area.categories:
+                self._area_by_category.setdefault(category, area.id)
+        self._en_index: dict[str, list[tuple[str, float]]] = {}
+        self._zh_index: dict[str, list[tuple[str, float]]] = {}
+        self._category_index: dict[str, list[tuple[str, float]]] = {}
+        for subtopic in taxonomy.subtopics:
+            for term, weight in subtopic.terms_en:
+                self._en_index.setdefault(normalize_english(term), []).append((subtopic.key, weight))
+            for term, weight in subtopic.terms_zh:
+                self._zh_index.setdefault(term, []).append((subtopic.key, weight))
+            for category, weight in subtopic.categories:
+                self._category_index.setdefault(category, []).append((subtopic.key, weight))
+        # Whole words only; a plural -s/-es is accepted ("benchmarks", "biases").
+        self._en_pattern = re.compile(
+            r"(?<![a-z0-9])(" + _alternation(self._en_index) + r")(?:s|es)?(?![a-z0-9])"
+        ) if self._en_index else None
+        self._zh_pattern = re.compile(_alternation(self._zh_index)) if self._zh_index else None
+
+    def _english_counts(self, text: str) -> Counter[str]:
+        if not text or self._en_pattern is None:
+            return Counter()
+        return Counter(m.group(1) for m in self._en_pattern.finditer(normalize_english(text)))
+
+    def _chinese_counts(self, text: str) -> Counter[str]:
+        if not text or self._zh_pattern is None:
+            return Counter()
+        return Counter(m.group(0) for m in self._zh_pattern.finditer(text.lower()))
+
+    @staticmethod
+    def _add(
+        totals: dict[str, float],
+        counts: Counter[str],
+        index: dict[str, list[tuple[str, float]]],
+        factor: float,
+        *,
+        repeats: bool,
+    ) -> None:
+        for term, count in counts.items():
+            extra = REPEAT_BONUS * min(count - 1, MAX_REPEATS) if repeats else 0.0
+            for key, weight in index.get(term, ()):
+                totals[key] = totals.get(key, 0.0) + weight * factor * (1.0 + extra)
+
+    def score(self, paper: Paper) -> PaperScores:
+        summary_text = " ".join(
+            value for name in SUMMARY_FIELDS if (value := getattr(paper.summary, name))
+        )
+        english_body = " ".join([paper.abstract, " ".join(paper.keywords)])
+        chinese_body = " ".join(
+            [paper.abstract_translation or "", " ".join(paper.keywords)]
+        )
+        if paper.summary_language == "en":
+            english_body += " " + summary_text
+        else:
+            chinese_body += " " + summary_text
+
+        totals: dict[str, float] = {}
+        self._add(totals, self._english_counts(paper.title), self._en_index, TITLE_FACTOR, repeats=False)
+        self._add(totals, self._english_counts(english_body), self._en_index, 1.0, repeats=True)
+        self._add(
+            totals,
+            self._chinese_counts(paper.title_translation or ""),
+            self._zh_index,
+            ZH_TITLE_FACTOR,
+            repeats=False,
+        )
+        self._add(totals, self._chinese_counts(chinese_body), self._zh_index, ZH_BODY_FACTOR, repeats=True)
+
+        for position, category in enumerate(paper.categories):
+            share = 1.0 if position == 0 else 0.5
+            for key, weight in self._category_index.get(category, ()):
+                totals[key] = totals.get(key, 0.0) + weight * share
+
+        primary_area = self._area_by_category.get(paper.primary_category or "")
+        crosslisted = {self._area_by_category.get(c) for c in paper.categories[1:]} - {None}
+        for key in list(totals):
+            area = self._area_of[key]
+            if primary_area is None:
+                continue
+            if area == primary_area:
+                totals[key] += AREA_LEAN
+            elif area in crosslisted:
+                totals[key] = totals[key] * OUTSIDE_AREA_CROSSLIST + AREA_LEAN_CROSSLIST
+            else:
+                totals[key] *= OUTSIDE_AREA
+
+        ranked = sorted(
+            ((key, round(value, 6)) for key, value in totals.items() if value > 0),
+            key=lambda item: (-item[1], self._order[item[0]]),
+        )
+        return PaperScores(paper_id=paper.id, ranked=tuple(ranked), area_hint=primary_area)
+
+    def score_all(self, papers: Sequence[Paper]) -> tuple[PaperScores, ...]:
+        return tuple(self.score(paper) for paper in papers)

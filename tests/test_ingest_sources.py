@@ -46,6 +46,19 @@ def test_folder_prefers_ai_jsonl_over_markdown_over_raw(tmp_path: Path) -> None:
     assert digest.papers[0].summary.tldr == "一个摘要。" and digest.warnings == ()
 
 
+def test_empty_ai_file_does_not_hide_the_markdown(tmp_path: Path) -> None:
+    _write(tmp_path / f"{DAY}_AI_enhanced_Chinese.jsonl", "")
+    assert load_digest(str(tmp_path), DAY).format == "jsonl:raw"  # nothing else: read it
+    assert (
+        load_digest(str(tmp_path), DAY)
+        .warnings[0]
+        .endswith("the file is empty; read as a day with no papers")
+    )
+    _write(tmp_path / f"{DAY}.md", DIGEST_MD)
+    digest = load_digest(str(tmp_path), DAY)
+    assert digest.format == "markdown:current" and len(digest.papers) == 1
+
+
 def test_folder_with_data_and_contents_subfolders(tmp_path: Path) -> None:
     # ZL-Asica's layout: Markdown in contents/, JSONL (no language suffix) in data/.
     _write(tmp_path / "contents" / f"{DAY}.md", DIGEST_MD)

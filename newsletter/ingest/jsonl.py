@@ -143,9 +143,11 @@ def read_jsonl(text: str, source: str, date: str | None = None) -> Digest:
             raise DigestError(source, f"a JSON {type(row).__name__}; {_EXPECTED}", line=number)
         has_ai = has_ai or isinstance(row.get("AI"), dict)
         papers.append(_paper_from_row(row, number, source))
+    warnings = () if papers else (f"{source}:1: the file is empty; read as a day with no papers",)
     return Digest(
         date=date or "",
         source=source,
         format="jsonl:ai" if has_ai else "jsonl:raw",
         papers=merge_duplicates(papers),
+        warnings=warnings,
     )

@@ -118,7 +118,8 @@ def _label_of(stripped: str, bold_style: bool, in_abstract: bool) -> tuple[str, 
 
 
 def _read_block(block: _Block, lines: list[str], start: int, bold_style: bool) -> None:
-    """Fill ``block`` from ``lines[start:]`` (the lines after its heading, up to the next)."""
+    """Fill ``block`` from ``lines``: the lines after its heading up to the next paper heading,
+    the first of them being line ``start`` of the file."""
     values = block.fields
     for offset, raw in enumerate(lines):
         number = start + offset
@@ -129,7 +130,7 @@ def _read_block(block: _Block, lines: list[str], start: int, bold_style: bool) -
         if stripped.startswith(("<details", "<summary", "</details")):
             _read_details_tag(block, stripped)
             continue
-        if _LAYOUT.match(stripped):
+        if _LAYOUT.match(raw):  # layout starts at column 0; indented text is content
             continue
         if block.authors is None and not values.any_label:
             if block.fields.title_translation is None:

@@ -49,14 +49,20 @@ def find_day_file(folder: Path, date: str) -> tuple[Path, tuple[Path, ...]]:
     """The best file for ``date`` under ``folder`` and the other candidates of the same rank."""
     folders = [folder / name if name else folder for name in DAY_FOLDERS]
     folders = [path for path in folders if path.is_dir()]
+    empty: list[Path] = []
     for patterns in day_file_patterns(date):
         found = sorted(
             {path for base in folders for pattern in patterns for path in base.glob(pattern)},
             key=lambda path: (len(path.relative_to(folder).parts), str(path)),
         )
         found = [path for path in found if path.is_file()]
+        # An empty AI file (the AI step failed) must not hide the day's Markdown or crawl.
+        empty += [path for path in found if path.stat().st_size == 0]
+        found = [path for path in found if path.stat().st_size > 0]
         if found:
             return found[0], tuple(found[1:])
+    if empty:
+        return empty[0], tuple(empty[1:])
     looked_for = ", ".join(pattern for patterns in day_file_patterns(date) for pattern in patterns)
     where = ", ".join(str(path) for path in folders)
     raise DigestNotFound(str(folder), f"no digest for {date}: looked for {looked_for} in {where}")

@@ -7,10 +7,7 @@ so a scheduler can try again later) and other 4xx answers (``FetchError``).
 
 from __future__ import annotations
 
-import http.client
 import time
-import urllib.error
-import urllib.request
 
 from newsletter import __version__
 from newsletter.errors import DigestNotFound, FetchError
@@ -22,6 +19,12 @@ _USER_AGENT = f"newsletter/{__version__} (+arXiv digest reader)"
 
 def fetch_bytes(url: str, *, timeout_s: float, retries: int) -> bytes:
     """The body of ``url``; raises ``DigestNotFound`` on 404/410, ``FetchError`` otherwise."""
+    # Imported here: urllib pulls in http.client and ssl, which a build from a local folder
+    # (and ``newsletter --help``) should not pay for.
+    import http.client
+    import urllib.error
+    import urllib.request
+
     attempts = max(0, retries) + 1
     problem = "no attempt made"
     for attempt in range(attempts):

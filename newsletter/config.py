@@ -215,9 +215,13 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             if isinstance(value, str) and value and not Path(value).is_absolute():
                 node[key_path[-1]] = os.path.normpath(base / value)
     source = data.get("source")
-    if isinstance(source, str) and source and not _looks_like_url(source):
-        if not Path(source).is_absolute():
-            data["source"] = os.path.normpath(base / source)
+    if (
+        isinstance(source, str)
+        and source
+        and not _looks_like_url(source)
+        and not Path(source).is_absolute()
+    ):
+        data["source"] = os.path.normpath(base / source)
     delivery = data.get("delivery")
     if isinstance(delivery, dict) and isinstance(delivery.get("to"), str):
         to = delivery["to"]
@@ -357,5 +361,10 @@ def describe_keys(model: type[BaseModel] = Config, prefix: str = "") -> list[tup
             rows.extend(describe_keys(annotation, f"{key}."))
             continue
         default = info.get_default(call_default_factory=True)
-        rows.append((key, repr(default if not isinstance(default, Path) else str(default)), info.description or ""))
+        if isinstance(default, Path):
+            default = str(default)
+        elif isinstance(default, tuple):
+            default = list(default)
+        shown = "null" if default is None else yaml.safe_dump(default, default_flow_style=True, allow_unicode=True).strip().removesuffix("...").strip()
+        rows.append((key, shown, info.description or ""))
     return rows

@@ -8,10 +8,12 @@ what each stage decided are returned in a ``BuildResult`` for the CLI to report.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newsletter.compose import compose_edition
@@ -56,6 +58,14 @@ def edition_dir(config: Config, date: str) -> Path:
     return config.out_dir / date
 
 
+def build_time() -> datetime:
+    """Now, or $SOURCE_DATE_EPOCH when set (reproducible builds: golden tests, diffs)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
 def preview_message_bytes(email: RenderedEmail, config: Config) -> bytes:
     """The message as ``email.eml`` stores it (and as the size budget measures it)."""
     from newsletter.message import compose_message, message_bytes
@@ -67,6 +77,7 @@ def preview_message_bytes(email: RenderedEmail, config: Config) -> bytes:
         recipient=None,
         reply_to=config.delivery.reply_to,
         unsubscribe=config.delivery.unsubscribe,
+        now=build_time(),
     )
     return message_bytes(message)
 
@@ -112,6 +123,7 @@ def build_edition(
             rewrites=rewrites,
             seen_on=seen,
             repeats=config.archive.repeats,
+            now=build_time(),
         )
 
     renderer = Renderer(config)

@@ -1,0 +1,19 @@
+"""Paths and constants the tests share (importable as `testpaths` from any test module)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIGESTS = PROJECT_ROOT.parent / "shared" / "digests"
+SAMPLE_DIGESTS = PROJECT_ROOT / "examples" / "digests"
+SAMPLE_DATE = "2026-02-09"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def shared_digest_files() -> list[Path]:
+    """Every digest file under ../shared/digests, for parametrised tests (empty if absent)."""
+    if not SHARED_DIGESTS.is_dir():
+        return []
+    return sorted(p for p in SHARED_DIGESTS.rglob("*") if p.suffix in (".md", ".jsonl") and p.name != "README.md")

@@ -15,12 +15,13 @@ a line break there would let a crafted value add headers of its own (header inje
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, getaddresses, make_msgid
+from email.utils import format_datetime, getaddresses
 from urllib.parse import quote
 
 from newsletter.config import UnsubscribeConfig
@@ -206,23 +207,27 @@ def wrap_html_line(line: str, width: int = WRAP_OCTETS) -> str:
     A line with no safe break point in a long stretch keeps that stretch long; the caller then
     falls back to quoted-printable or base64.
     """
-    out: list[str] = []
-    current: list[str] = []
-    current_octets = 0
-    pending = ""  # separator owed between the current line's last piece and the next
+    # Glue pieces that may not be separated into units that end at a break opportunity.
+    units: list[tuple[str, str]] = []
+    glued = ""
     for text, brk in _pieces(line):
-        size = len(text.encode("utf-8"))
-        joiner = " " if pending == "space" else ""
-        if current and pending and current_octets + len(joiner) + size > width:
-            out.append("".join(current))
-            current, current_octets = [text], size
+        glued += text
+        if brk:
+            units.append((glued, brk))
+            glued = ""
+    units.append((glued, ""))
+    out: list[str] = []
+    current = ""
+    owed = ""  # separator owed between ``current`` and the next unit: "space" or "insert"
+    for text, brk in units:
+        joiner = " " if owed == "space" else ""
+        if current and len((current + joiner + text).encode("utf-8")) > width:
+            out.append(current)
+            current = text  # the break replaces the space, or is inserted
         else:
-            current.append(joiner + text)
-            current_octets += len(joiner) + size
-        pending = brk
-    if pending == "space":
-        current.append(" ")
-    out.append("".join(current))
+            current += joiner + text
+        owed = brk
+    out.append(current)
     return "\n".join(out)
 
 
@@ -305,7 +310,8 @@ def compose_message(
         msg["Reply-To"] = reply_box.as_address()
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(idstring=f"newsletter.{email.date}", domain=domain)
+    # Short enough to stay on one header line; random enough to be unique (64 bits per day).
+    msg["Message-ID"] = f"<{email.date}.{secrets.token_hex(8)}@{domain}>"
     msg["MIME-Version"] = "1.0"
     if list_unsubscribe:
         msg["List-Unsubscribe"] = list_unsubscribe

@@ -82,6 +82,12 @@ class _Handler:
             return "421 connection dropped"  # never arrives: the connection is gone
         return f"{fault.code} {'4.3.0 try again later' if fault.code < 500 else '5.0.0 refused'}"
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001
+        with self.server.lock:
+            self.server.sessions += 1  # one per connection (and again after STARTTLS)
+        session.host_name = hostname  # aiosmtpd leaves this to a handler that hooks EHLO
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001
         reply = self._apply(server, "MAIL", address)
         if reply:
@@ -140,6 +146,7 @@ class SMTPTestServer:
         self.log = Log()
         self.lock = threading.Lock()
         self.data_delay_s = 0.0
+        self.sessions = 0
         self.users = dict(users or {})
         kwargs: dict = {}
         if tls != "none":

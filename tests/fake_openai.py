@@ -133,6 +133,7 @@ class FakeOpenAI:
         self._request_faults: dict[int, str] = {}
         self._queued: deque[Any] = deque()
         self._counter = itertools.count()
+        self._arrived = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -157,7 +158,11 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
-        self._stop.set()  # releases hanging handlers
+        """Stop serving; hanging handlers are released and recorded before this returns."""
+        self._stop.set()
+        deadline = time.monotonic() + 5.0
+        while len(self.requests) < self._arrived and time.monotonic() < deadline:
+            time.sleep(0.005)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -213,6 +218,7 @@ class FakeOpenAI:
         )
         with self._lock:
             index = next(self._counter)
+            self._arrived += 1
             fault = None if rejected else self._request_faults.pop(index, None)
             if fault is None and not rejected and paper_id in self._paper_faults:
                 queue = self._paper_faults[paper_id]

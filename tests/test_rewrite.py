@@ -11,12 +11,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_openai import FakeOpenAI  # noqa: E402
-
 from newsletter.config import BudgetConfig, LLMConfig, PricesConfig  # noqa: E402
 from newsletter.errors import LLMError  # noqa: E402
 from newsletter.model import Paper, Summary  # noqa: E402
 from newsletter.rewrite import Backoff, format_stats, rewrite_papers  # noqa: E402
+
+from fake_openai import FakeOpenAI  # noqa: E402
 
 FAST = Backoff(base_s=0.01, max_s=0.05, max_retry_after_s=1.0)
 KEY = {"OPENAI_API_KEY": "sk-test-not-a-real-key"}

@@ -218,14 +218,14 @@ class LLMClient:
         sent = 0
         failures = 0
         while True:
-            if self._fatal:
-                raise CompletionFailed("http_error", self._fatal)
             await self._wait_for_pause()
-            mode = self.format_mode
             try:
                 async with self._semaphore:
                     # Checked once a slot is free, so that requests queued behind the slots
-                    # see the tokens spent by the ones that went before them.
+                    # see what the ones before them spent or learnt.
+                    if self._fatal:
+                        raise CompletionFailed("http_error", self._fatal)
+                    mode = self.format_mode
                     if not self.budget.allows(self._usage):
                         raise CompletionFailed("budget", "the run's request/token budget is spent")
                     self._count(requests=1)

@@ -67,7 +67,7 @@ def _load(name: str) -> _Prompt:
     if header is None:
         raise TemplateError(f"{path}:1: expected a '{{# version: name.vN #}}' header")
     environment = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False
     )
     try:
         template = environment.from_string(source)

@@ -224,7 +224,7 @@ def check_text(value: str, *, field: str, language: str, min_chars: int, max_cha
     Script is judged by CJK characters against Latin *words*: Chinese prose about ML is full
     of English terms ("基于Transformer的3D Gaussian Splatting新方法": 6 CJK, 4 words), so a
     zh field needs at least half as many CJK characters as Latin words; an en field may quote
-    a Chinese name but holds at most one CJK character per five words.
+    a Chinese name but holds at most one CJK character per two words.
     """
     text = _SPACE.sub(" ", value).strip()
     if len(text) < min_chars:
@@ -234,6 +234,6 @@ def check_text(value: str, *, field: str, language: str, min_chars: int, max_cha
     cjk, words = script_counts(text)
     if language == "zh" and (cjk < 2 or cjk < 0.5 * words):
         raise ReplyInvalid("wrong_language", f"{field} should be Chinese: {text[:60]!r}")
-    if language == "en" and (words == 0 or cjk > 0.2 * words):
+    if language == "en" and (words == 0 or cjk > 0.5 * words):
         raise ReplyInvalid("wrong_language", f"{field} should be English: {text[:60]!r}")
     return text

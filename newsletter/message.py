@@ -64,9 +64,12 @@ class Mailbox:
 
     @property
     def key(self) -> str:
-        """Identity for de-duplication and the ledger: the domain is case-insensitive."""
-        local, _, domain = self.addr_spec.rpartition("@")
-        return f"{local}@{domain.lower()}"
+        """Identity for de-duplication and the ledger.
+
+        Strictly only the domain is case-insensitive, but every real mail system treats
+        ``Alice@`` and ``alice@`` as one mailbox, and a list holding both wants one copy.
+        """
+        return self.addr_spec.lower()
 
     def as_address(self) -> Address:
         local, _, domain = self.addr_spec.rpartition("@")
@@ -89,7 +92,7 @@ def reject_line_breaks(value: str, what: str) -> str:
     return value
 
 
-def _check_addr_spec(addr_spec: str, what: str) -> None:
+def _check_addr_spec(addr_spec: str, what: str, written: str) -> None:
     local, at, domain = addr_spec.rpartition("@")
     problem = None
     if not at or not local or not domain:
@@ -105,7 +108,7 @@ def _check_addr_spec(addr_spec: str, what: str) -> None:
     elif not all(_DOMAIN_LABEL.match(label) for label in domain.split(".")):
         problem = f"invalid domain {domain!r}"
     if problem:
-        raise InvalidAddressError(f"{what}: {addr_spec!r} is not a usable email address ({problem})")
+        raise InvalidAddressError(f"{what}: {written!r} is not a usable email address ({problem})")
 
 
 def parse_mailbox(value: str, what: str) -> Mailbox:
@@ -120,7 +123,7 @@ def parse_mailbox(value: str, what: str) -> Mailbox:
     name, addr_spec = pairs[0]
     if "<" in text and not text.rstrip().endswith(">"):
         raise InvalidAddressError(f"{what}: text after the closing '>' (got {value!r})")
-    _check_addr_spec(addr_spec, what)
+    _check_addr_spec(addr_spec, what, text)
     return Mailbox(addr_spec=addr_spec, display_name=name.strip())
 
 

@@ -159,7 +159,8 @@ class SMTPTestServer:
                 kwargs["require_starttls"] = True
         if self.users:
             kwargs["authenticator"] = self._authenticate
-            kwargs["auth_require_tls"] = tls != "none"
+            # aiosmtpd only counts STARTTLS as TLS; implicit TLS is encrypted from the start.
+            kwargs["auth_require_tls"] = tls == "starttls"
         else:
             kwargs["auth_require_tls"] = False
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
@@ -169,7 +170,7 @@ class SMTPTestServer:
             isinstance(auth_data, LoginPassword)
             and self.users.get(auth_data.login.decode()) == auth_data.password.decode()
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd replies 535
 
     def fail(self, stage: str, code: int | None = None, *, drop: bool = False,
              recipient: str | None = None, times: int = 1) -> None:

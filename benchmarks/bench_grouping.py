@@ -69,7 +69,8 @@ def agreement(grouping: Grouping, labels: Mapping[str, Mapping]) -> tuple[float,
     truth = [labels[pid]["primary"] for pid in ids]
     found = [section_of[pid] for pid in ids]
     good = sum(
-        section_of[pid] == labels[pid]["primary"] or section_of[pid] in (labels[pid].get("acceptable") or [])
+        section_of[pid] == labels[pid]["primary"]
+        or section_of[pid] in (labels[pid].get("acceptable") or [])
         for pid in ids
     )
     return adjusted_rand_index(truth, found), good / len(ids), len(ids)

@@ -20,7 +20,7 @@ from newsletter.group.category import group_by_category
 from newsletter.group.interests import match_interests
 from newsletter.group.llm import SubtopicChooser, assign_with_llm
 from newsletter.group.score import PaperScores, Scorer
-from newsletter.group.shape import OTHER, shape
+from newsletter.group.shape import OTHER, shape_assignment
 from newsletter.group.taxonomy import Taxonomy, load_taxonomy
 from newsletter.model import Grouping, Paper, Section
 
@@ -78,7 +78,7 @@ def group_with_taxonomy(
         method = "llm" if decided else "taxonomy"
     order = {key: index for index, key in enumerate(scorer.keys)}
     area_of = {s.key: s.area for s in taxonomy.subtopics}
-    section_of = shape(scores, order, area_of)
+    section_of = shape_assignment(scores, order, area_of)
     return _sections(papers, taxonomy, scores, section_of), method
 
 

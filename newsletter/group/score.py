@@ -68,24 +68,28 @@ class Scorer:
         self.keys = tuple(s.key for s in taxonomy.subtopics)
         self._order = {key: index for index, key in enumerate(self.keys)}
         self._area_of = {s.key: s.area for s in taxonomy.subtopics}
-        self._area_by_category = {}
+        self._area_by_category: dict[str, tuple[str, float]] = {}
         for area in taxonomy.areas:
-            for category in area.categories:
-                self._area_by_category.setdefault(category, area.id)
+            for category, strength in area.categories:
+                self._area_by_category.setdefault(category, (area.id, strength))
         self._en_index: dict[str, list[tuple[str, float]]] = {}
         self._zh_index: dict[str, list[tuple[str, float]]] = {}
         self._category_index: dict[str, list[tuple[str, float]]] = {}
         for subtopic in taxonomy.subtopics:
             for term, weight in subtopic.terms_en:
-                self._en_index.setdefault(normalize_english(term), []).append((subtopic.key, weight))
+                self._en_index.setdefault(normalize_english(term), []).append(
+                    (subtopic.key, weight)
+                )
             for term, weight in subtopic.terms_zh:
                 self._zh_index.setdefault(term, []).append((subtopic.key, weight))
             for category, weight in subtopic.categories:
                 self._category_index.setdefault(category, []).append((subtopic.key, weight))
         # Whole words only; a plural -s/-es is accepted ("benchmarks", "biases").
-        self._en_pattern = re.compile(
-            r"(?<![a-z0-9])(" + _alternation(self._en_index) + r")(?:s|es)?(?![a-z0-9])"
-        ) if self._en_index else None
+        self._en_pattern = (
+            re.compile(r"(?<![a-z0-9])(" + _alternation(self._en_index) + r")(?:s|es)?(?![a-z0-9])")
+            if self._en_index
+            else None
+        )
         self._zh_pattern = re.compile(_alternation(self._zh_index)) if self._zh_index else None
 
     def _english_counts(self, text: str) -> Counter[str]:
@@ -117,16 +121,16 @@ class Scorer:
             value for name in SUMMARY_FIELDS if (value := getattr(paper.summary, name))
         )
         english_body = " ".join([paper.abstract, " ".join(paper.keywords)])
-        chinese_body = " ".join(
-            [paper.abstract_translation or "", " ".join(paper.keywords)]
-        )
+        chinese_body = " ".join([paper.abstract_translation or "", " ".join(paper.keywords)])
         if paper.summary_language == "en":
             english_body += " " + summary_text
         else:
             chinese_body += " " + summary_text
 
         totals: dict[str, float] = {}
-        self._add(totals, self._english_counts(paper.title), self._en_index, TITLE_FACTOR, repeats=False)
+        self._add(
+            totals, self._english_counts(paper.title), self._en_index, TITLE_FACTOR, repeats=False
+        )
         self._add(totals, self._english_counts(english_body), self._en_index, 1.0, repeats=True)
         self._add(
             totals,
@@ -135,25 +139,32 @@ class Scorer:
             ZH_TITLE_FACTOR,
             repeats=False,
         )
-        self._add(totals, self._chinese_counts(chinese_body), self._zh_index, ZH_BODY_FACTOR, repeats=True)
+        self._add(
+            totals, self._chinese_counts(chinese_body), self._zh_index, ZH_BODY_FACTOR, repeats=True
+        )
 
         for position, category in enumerate(paper.categories):
             share = 1.0 if position == 0 else 0.5
             for key, weight in self._category_index.get(category, ()):
                 totals[key] = totals.get(key, 0.0) + weight * share
 
-        primary_area = self._area_by_category.get(paper.primary_category or "")
-        crosslisted = {self._area_by_category.get(c) for c in paper.categories[1:]} - {None}
-        for key in list(totals):
+        primary_area, strength = self._area_by_category.get(
+            paper.primary_category or "", (None, 0.0)
+        )
+        crosslisted = {
+            self._area_by_category[c][0]
+            for c in paper.categories[1:]
+            if c in self._area_by_category
+        }
+        for key in list(totals) if primary_area is not None else ():
             area = self._area_of[key]
-            if primary_area is None:
-                continue
             if area == primary_area:
-                totals[key] += AREA_LEAN
+                totals[key] += AREA_LEAN * strength
             elif area in crosslisted:
-                totals[key] = totals[key] * OUTSIDE_AREA_CROSSLIST + AREA_LEAN_CROSSLIST
+                factor = 1 - (1 - OUTSIDE_AREA_CROSSLIST) * strength
+                totals[key] = totals[key] * factor + AREA_LEAN_CROSSLIST * strength
             else:
-                totals[key] *= OUTSIDE_AREA
+                totals[key] *= 1 - (1 - OUTSIDE_AREA) * strength
 
         ranked = sorted(
             ((key, round(value, 6)) for key, value in totals.items() if value > 0),

@@ -23,8 +23,10 @@ OTHER = "other"
 
 # Sections per day: about 1.6 * sqrt(N) at most (60 papers -> 12, 137 -> 19, 532 -> 37).
 SECTIONS_PER_SQRT_N = 1.6
-# Smallest section: 3% of the day, and never a single paper when N allows better.
-MIN_SECTION_SHARE = 0.03
+# Smallest section: grows like sqrt(N) too (60 papers -> 2, 137 -> 4, 532 -> 7), so a big day
+# keeps a "Security" section of a dozen papers while a small day does not print one-paper
+# sections. Measured: 3 on a 60-paper day dissolves real two-paper topics and costs agreement.
+MIN_SECTION_PER_SQRT_N = 0.3
 MAX_SECTION_SHARE = 1 / 3
 CAP_FROM_N = 30  # below this, a day is too small for the one-third rule to mean anything
 
@@ -36,7 +38,7 @@ def max_sections(n: int) -> int:
 def min_section_size(n: int) -> int:
     if n < 8:
         return 1
-    return max(2, round(MIN_SECTION_SHARE * n))
+    return max(2, round(MIN_SECTION_PER_SQRT_N * math.sqrt(n)))
 
 
 def max_section_size(n: int) -> int:
@@ -79,7 +81,9 @@ class _Assignment:
         live = set(self.section_of.values()) - {key}
         for paper_id in self.members(key):
             choices = [k for k, _ in self.scores[paper_id].ranked if k in live]
-            self.section_of[paper_id] = choices[0] if choices else self._fallback(paper_id, key, live)
+            self.section_of[paper_id] = (
+                choices[0] if choices else self._fallback(paper_id, key, live)
+            )
 
     def cap(self, limit: int) -> None:
         """Move the least certain papers out of sections above ``limit``."""
@@ -105,7 +109,7 @@ class _Assignment:
                     excess -= 1
 
 
-def shape(
+def shape_assignment(
     scores: Sequence[PaperScores],
     order: Mapping[str, int],
     area_of: Mapping[str, str],

@@ -39,7 +39,9 @@ class Subtopic:
 class Area:
     id: str
     title: Bilingual
-    categories: tuple[str, ...]  # primary categories that make a paper lean towards this area
+    # (arXiv category, strength 0-1): how much a paper of that primary category leans towards
+    # this area. Catch-all categories (cs.AI, cs.LG) lean less than specific ones (cs.CV).
+    categories: tuple[tuple[str, float], ...]
     subtopics: tuple[Subtopic, ...]
 
 
@@ -136,7 +138,10 @@ def _weighted(
 
 def _check_keys(node: Mapping[str, Any], allowed: set[str], key: str, problems: _Problems) -> None:
     for extra in sorted(set(node) - allowed, key=str):
-        problems.add(f"{key}.{extra}" if key else str(extra), f"unknown key (expected one of {', '.join(sorted(allowed))})")
+        problems.add(
+            f"{key}.{extra}" if key else str(extra),
+            f"unknown key (expected one of {', '.join(sorted(allowed))})",
+        )
 
 
 def _slug(value: Any, key: str, problems: _Problems) -> str:
@@ -167,7 +172,9 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
     categories = _weighted(node.get("categories"), f"{key}.categories", problems, lower=False)
     for name, _ in categories:
         if not _CATEGORY.match(name):
-            problems.add(f"{key}.categories", f"expected arXiv categories like 'cs.CV' (got {name!r})")
+            problems.add(
+                f"{key}.categories", f"expected arXiv categories like 'cs.CV' (got {name!r})"
+            )
     if not terms_en and not terms_zh and not categories:
         problems.add(key, "expected at least one signal (terms.en, terms.zh or categories)")
     return Subtopic(
@@ -189,10 +196,16 @@ def _area(node: Any, key: str, problems: _Problems) -> Area | None:
     _check_keys(node, {"id", "title", "categories", "subtopics"}, key, problems)
     area_id = _slug(node.get("id"), f"{key}.id", problems)
     title = _bilingual(node.get("title"), f"{key}.title", problems)
-    categories = node.get("categories") or []
-    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
-        problems.add(f"{key}.categories", "expected a list of arXiv categories like 'cs.CV'")
-        categories = []
+    categories = _weighted(node.get("categories"), f"{key}.categories", problems, lower=False)
+    for name, strength in categories:
+        if not _CATEGORY.match(name):
+            problems.add(
+                f"{key}.categories", f"expected arXiv categories like 'cs.CV' (got {name!r})"
+            )
+        if strength > 1:
+            problems.add(
+                f"{key}.categories.{name}", f"expected a strength between 0 and 1 (got {strength})"
+            )
     subtopic_nodes = node.get("subtopics")
     if not isinstance(subtopic_nodes, list) or not subtopic_nodes:
         problems.add(f"{key}.subtopics", "expected a non-empty list of subtopics")
@@ -202,7 +215,7 @@ def _area(node: Any, key: str, problems: _Problems) -> Area | None:
         subtopic = _subtopic(child, area_id, f"{key}.subtopics[{index}]", problems)
         if subtopic is not None:
             subtopics.append(subtopic)
-    return Area(id=area_id, title=title, categories=tuple(categories), subtopics=tuple(subtopics))
+    return Area(id=area_id, title=title, categories=categories, subtopics=tuple(subtopics))
 
 
 def parse_taxonomy(data: Any, source: str) -> Taxonomy:
@@ -229,7 +242,10 @@ def parse_taxonomy(data: Any, source: str) -> Taxonomy:
         for sub_index, subtopic in enumerate(area.subtopics):
             where = f"areas[{area_index}].subtopics[{sub_index}].id"
             if subtopic.key in seen or subtopic.key == "other":
-                problems.add(where, f"duplicate section id {subtopic.key!r} (also {seen.get(subtopic.key, 'reserved')})")
+                problems.add(
+                    where,
+                    f"duplicate section id {subtopic.key!r} (also {seen.get(subtopic.key, 'reserved')})",
+                )
             seen[subtopic.key] = where
     area_ids = [a.id for a in areas]
     for index, area_id in enumerate(area_ids):

@@ -119,10 +119,11 @@ def build(
 
 def _build_and_send(config, date: str, *, force: bool, rebuild: bool):
     """Build ``date`` (always with ``rebuild``, else only when missing), then send it."""
-    from newsletter.deliver import send_edition
+    from newsletter.deliver import check_delivery, send_edition
     from newsletter.deliver.stored import is_built, load_built_email
     from newsletter.pipeline import build_edition, edition_dir
 
+    check_delivery(config.delivery)  # a missing password or bad address fails before the build
     folder = edition_dir(config, date)
     if rebuild or not is_built(folder):
         email = build_edition(config, date).email

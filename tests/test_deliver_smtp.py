@@ -15,7 +15,8 @@ from newsletter.deliver import Backoff, send_edition
 from newsletter.deliver.ledger import Ledger
 from newsletter.errors import ConfigError, DeliveryError
 from newsletter.model import RenderedEmail
-from tests.smtp_server import SMTPTestServer, free_port
+
+from smtp_server import SMTPTestServer, free_port
 
 DATE = "2026-02-09"
 SUBJECT = "arXiv 每日速递 · 2026-02-09 · 3 篇论文"

@@ -8,11 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_deliver_smtp import PEOPLE, config, edition, ledger_of
 
 from newsletter.deliver import Backoff, send_edition
 from newsletter.deliver.smtp import SMTPBackend
-from tests.smtp_server import SMTPTestServer
-from tests.test_deliver_smtp import PEOPLE, config, edition, ledger_of
+
+from smtp_server import SMTPTestServer
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 

@@ -35,7 +35,15 @@ from newsletter.errors import ConfigError
 from newsletter.message import Mailbox, compose_message, message_bytes, parse_mailbox, uses_8bit
 from newsletter.model import RenderedEmail
 
-__all__ = ["PASSWORD_ENV", "Backoff", "DeliveryReport", "make_backend", "send_edition", "smtp_password"]
+__all__ = [
+    "PASSWORD_ENV",
+    "Backoff",
+    "DeliveryReport",
+    "check_delivery",
+    "make_backend",
+    "send_edition",
+    "smtp_password",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +101,16 @@ def _sender(config: DeliveryConfig) -> Mailbox:
     if not config.from_:
         raise ConfigError("delivery.from: not set (expected the From address, e.g. 'Lab <news@example.org>')")
     return parse_mailbox(config.from_, "delivery.from")
+
+
+def check_delivery(config: DeliveryConfig, environ: Mapping[str, str] | None = None) -> None:
+    """Everything that can be checked before building: addresses, recipients, the password."""
+    _sender(config)
+    if config.reply_to:
+        parse_mailbox(config.reply_to, "delivery.reply_to")
+    load_recipients(config.to)
+    if config.backend == "smtp":
+        smtp_password(config, environ)
 
 
 def send_edition(

@@ -195,3 +195,32 @@ def test_duplicate_ids_make_one_request_and_empty_input_none(server, tmp_path):
     assert server.request_count == 2
     empty = run([], make_config(server), tmp_path, environ={})
     assert empty.by_paper == () and empty.stats.requests == 0
+
+
+def test_complete_json_serves_other_stages_with_an_enum_schema(server):
+    """The grouping stage's use: pick one of a fixed set of ids, enforced even in fallbacks."""
+    import asyncio
+
+    from newsletter.rewrite import CompletionFailed, LLMClient
+
+    schema = {
+        "type": "object",
+        "properties": {"section": {"type": "string", "enum": ["cv-3d", "cv-video"]}},
+        "required": ["section"],
+        "additionalProperties": False,
+    }
+    messages = [{"role": "user", "content": "Pick a section for this paper, as JSON."}]
+
+    async def ask() -> tuple[object, object]:
+        async with LLMClient.from_config(make_config(server), KEY, backoff=FAST) as client:
+            reply = await client.complete_json(messages, schema, name="section_choice")
+            server.queue_reply({"section": "not-a-section"})
+            with pytest.raises(CompletionFailed) as caught:
+                await client.complete_json(messages, schema, name="section_choice")
+            return reply, caught.value
+
+    reply, failure = asyncio.run(ask())
+    assert reply.data == {"section": "cv-3d"} and reply.mode == "json_schema"
+    assert failure.kind == "bad_json"
+    sent = server.requests[0].body["response_format"]["json_schema"]
+    assert sent["name"] == "section_choice" and sent["schema"] == schema

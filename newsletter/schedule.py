@@ -82,8 +82,10 @@ class DailyRunner:
         schedule: ScheduleConfig,
         *,
         now: Callable[[ZoneInfo], datetime] = datetime.now,
+        date_of: Callable[[datetime], str] = lambda fired: fired.date().isoformat(),
     ) -> None:
         self.job = job
+        self.date_of = date_of
         self.scheduler = scheduler
         self.trigger = trigger
         self.zone = zone
@@ -98,7 +100,7 @@ class DailyRunner:
         now = self.now(self.zone)
         fired = latest_fire_time(self.trigger, now, self.grace + timedelta(seconds=1)) or now
         late = (now - fired).total_seconds()
-        date = fired.date().isoformat()
+        date = self.date_of(fired)
         if late >= 60:
             log.warning("%s: scheduled run of %s starts %.0f min late", date, fired.isoformat(), late / 60)
         self.attempt(date, fired + self.give_up_after, 1)
@@ -145,12 +147,13 @@ def run_scheduler(
     scheduler: Any = None,
     trigger: Any = None,
     now: Callable[[ZoneInfo], datetime] = datetime.now,
+    date_of: Callable[[datetime], str] | None = None,
 ) -> DailyRunner:
     """Schedule ``job(date)`` per ``config.schedule`` and start the scheduler.
 
     With the default ``BlockingScheduler`` this returns only when the scheduler is shut down
-    (Ctrl-C, SIGTERM). Tests pass a started-later ``BackgroundScheduler`` and/or a ``trigger``
-    with seconds; the returned runner lists each attempt's outcome.
+    (Ctrl-C, SIGTERM). Tests pass a ``BackgroundScheduler``, a ``trigger`` with seconds and
+    ``date_of`` (which "day" a fire time stands for); the returned runner lists the outcomes.
     """
     zone = schedule_zone(config)
     trigger = trigger or build_trigger(config.schedule, zone)
@@ -161,14 +164,16 @@ def run_scheduler(
 
         # One worker: days run one after another, never two builds at once.
         scheduler = BlockingScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(1)})
-    runner = DailyRunner(job, scheduler, trigger, zone, config.schedule, now=now)
-    # Start from the grace window, not from now: a run missed by a late start is still due.
+    runner = DailyRunner(job, scheduler, trigger, zone, config.schedule, now=now,
+                         **({"date_of": date_of} if date_of else {}))
+    # A run missed by a late start (within the grace time) is still due: start with it.
     current = now(zone)
-    first = trigger.get_next_fire_time(None, current - grace)
-    if first is not None and first < current:
+    missed = latest_fire_time(trigger, current, grace)
+    first = missed or trigger.get_next_fire_time(None, current)
+    if missed is not None:
         log.warning(
             "starting %.0f s after the run scheduled for %s; running it now (misfire grace %s)",
-            (current - first).total_seconds(), first.isoformat(), grace,
+            (current - missed).total_seconds(), missed.isoformat(), grace,
         )
     scheduler.add_job(
         runner.on_schedule, trigger=trigger, id=DAILY_JOB_ID, name="daily edition",

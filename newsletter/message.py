@@ -101,7 +101,12 @@ def _check_addr_spec(addr_spec: str, what: str, written: str) -> None:
         problem = "non-ASCII addresses need SMTPUTF8, which is not supported; use the ASCII form"
     elif len(addr_spec) > 254:
         problem = "longer than 254 characters"
-    elif not _LOCAL_PART.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+    elif (
+        not _LOCAL_PART.match(local)
+        or local.startswith(".")
+        or local.endswith(".")
+        or ".." in local
+    ):
         problem = f"invalid local part {local!r}"
     elif domain != "localhost" and "." not in domain:
         problem = f"domain {domain!r} has no dot"
@@ -119,7 +124,9 @@ def parse_mailbox(value: str, what: str) -> Mailbox:
         raise InvalidAddressError(f"{what}: empty address")
     pairs = getaddresses([text])
     if len(pairs) != 1 or not pairs[0][1]:
-        raise InvalidAddressError(f"{what}: expected one address like 'Name <a@b.org>' (got {value!r})")
+        raise InvalidAddressError(
+            f"{what}: expected one address like 'Name <a@b.org>' (got {value!r})"
+        )
     name, addr_spec = pairs[0]
     if "<" in text and not text.rstrip().endswith(">"):
         raise InvalidAddressError(f"{what}: text after the closing '>' (got {value!r})")
@@ -138,7 +145,9 @@ def unsubscribe_url(unsubscribe: UnsubscribeConfig | None, recipient: Mailbox | 
     return unsubscribe.url
 
 
-def _list_unsubscribe(unsubscribe: UnsubscribeConfig | None, recipient: Mailbox | None) -> tuple[str | None, bool]:
+def _list_unsubscribe(
+    unsubscribe: UnsubscribeConfig | None, recipient: Mailbox | None
+) -> tuple[str | None, bool]:
     """The List-Unsubscribe value and whether one-click (RFC 8058) applies."""
     if unsubscribe is None:
         return None, False

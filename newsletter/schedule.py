@@ -102,7 +102,9 @@ class DailyRunner:
         late = (now - fired).total_seconds()
         date = self.date_of(fired)
         if late >= 60:
-            log.warning("%s: scheduled run of %s starts %.0f min late", date, fired.isoformat(), late / 60)
+            log.warning(
+                "%s: scheduled run of %s starts %.0f min late", date, fired.isoformat(), late / 60
+            )
         self.attempt(date, fired + self.give_up_after, 1)
 
     def attempt(self, date: str, deadline: datetime, number: int) -> None:
@@ -124,7 +126,9 @@ class DailyRunner:
         if outcome.retry_later:
             self._retry(date, deadline, number, outcome.detail or outcome.status)
         else:
-            log.info("%s: %s%s", date, outcome.status, f" ({outcome.detail})" if outcome.detail else "")
+            log.info(
+                "%s: %s%s", date, outcome.status, f" ({outcome.detail})" if outcome.detail else ""
+            )
 
     def _retry(self, date: str, deadline: datetime, number: int, reason: str) -> None:
         next_at = self.now(self.zone) + self.retry_every
@@ -134,8 +138,14 @@ class DailyRunner:
             return
         log.info("%s: %s; retrying at %s", date, reason, next_at.isoformat(timespec="seconds"))
         self.scheduler.add_job(
-            self.attempt, "date", run_date=next_at, args=(date, deadline, number + 1),
-            id=f"retry-{date}", replace_existing=True, coalesce=True, max_instances=1,
+            self.attempt,
+            "date",
+            run_date=next_at,
+            args=(date, deadline, number + 1),
+            id=f"retry-{date}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
             misfire_grace_time=int(self.grace.total_seconds()) or 1,
         )
 
@@ -164,8 +174,15 @@ def run_scheduler(
 
         # One worker: days run one after another, never two builds at once.
         scheduler = BlockingScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(1)})
-    runner = DailyRunner(job, scheduler, trigger, zone, config.schedule, now=now,
-                         **({"date_of": date_of} if date_of else {}))
+    runner = DailyRunner(
+        job,
+        scheduler,
+        trigger,
+        zone,
+        config.schedule,
+        now=now,
+        **({"date_of": date_of} if date_of else {}),
+    )
     # A run missed by a late start (within the grace time) is still due: start with it.
     current = now(zone)
     missed = latest_fire_time(trigger, current, grace)
@@ -173,14 +190,26 @@ def run_scheduler(
     if missed is not None:
         log.warning(
             "starting %.0f s after the run scheduled for %s; running it now (misfire grace %s)",
-            (current - missed).total_seconds(), missed.isoformat(), grace,
+            (current - missed).total_seconds(),
+            missed.isoformat(),
+            grace,
         )
     scheduler.add_job(
-        runner.on_schedule, trigger=trigger, id=DAILY_JOB_ID, name="daily edition",
-        coalesce=True, max_instances=1, misfire_grace_time=int(grace.total_seconds()) or 1,
-        next_run_time=first, replace_existing=True,
+        runner.on_schedule,
+        trigger=trigger,
+        id=DAILY_JOB_ID,
+        name="daily edition",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(grace.total_seconds()) or 1,
+        next_run_time=first,
+        replace_existing=True,
     )
-    log.info("schedule: %r in %s; next run %s", config.schedule.cron, zone.key,
-             first.isoformat() if first else "never")
+    log.info(
+        "schedule: %r in %s; next run %s",
+        config.schedule.cron,
+        zone.key,
+        first.isoformat() if first else "never",
+    )
     scheduler.start()
     return runner

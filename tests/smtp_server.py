@@ -67,7 +67,11 @@ class _Handler:
     def _fault(self, stage: str, recipient: str) -> Fault | None:
         with self.server.lock:
             for fault in self.server.faults:
-                if fault.stage == stage and fault.times > 0 and fault.recipient in (None, recipient):
+                if (
+                    fault.stage == stage
+                    and fault.times > 0
+                    and fault.recipient in (None, recipient)
+                ):
                     fault.times -= 1
                     return fault
         return None
@@ -76,7 +80,9 @@ class _Handler:
         fault = self._fault(stage, recipient)
         if fault is None:
             return None
-        self.server.log.entries.append((stage, recipient, "drop" if fault.drop else str(fault.code)))
+        self.server.log.entries.append(
+            (stage, recipient, "drop" if fault.drop else str(fault.code))
+        )
         if fault.drop:
             smtp.transport.abort()
             return "421 connection dropped"  # never arrives: the connection is gone
@@ -172,8 +178,15 @@ class SMTPTestServer:
         )
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd replies 535
 
-    def fail(self, stage: str, code: int | None = None, *, drop: bool = False,
-             recipient: str | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        stage: str,
+        code: int | None = None,
+        *,
+        drop: bool = False,
+        recipient: str | None = None,
+        times: int = 1,
+    ) -> None:
         with self.lock:
             self.faults.append(Fault(stage, code, drop, recipient, times))
 

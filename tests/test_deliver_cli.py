@@ -41,8 +41,12 @@ def write_config(folder: Path, port: int, **smtp: object) -> Path:
 
 def newsletter(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "newsletter", *args], cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "newsletter", *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -60,7 +64,9 @@ def server():
 def test_two_send_processes_at_once_deliver_once(server, tmp_path):
     config = write_config(tmp_path, server.port)
     out = tmp_path / "out"
-    code, _, err = finish(newsletter("build", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out), "-q"))
+    code, _, err = finish(
+        newsletter("build", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out), "-q")
+    )
     assert code == 0, err
     server.data_delay_s = 0.1  # the first sender is still busy when the second one starts
     first = newsletter("send", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out))
@@ -82,22 +88,29 @@ def test_run_builds_and_send_exit_status_reports_a_rejected_recipient(server, tm
     config = write_config(tmp_path, server.port)
     out = tmp_path / "out"
     server.reject("carol@example.net", 550)
-    code, stdout, err = finish(newsletter("run", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out)))
+    code, stdout, err = finish(
+        newsletter("run", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out))
+    )
     assert code == 1, err
     assert "sent 3 of 4" in stdout and "carol@example.net" in stdout and "550" in stdout
     assert (out / SAMPLE_DATE / "email.eml").is_file()
     ledger = json.loads((out / "ledger" / f"{SAMPLE_DATE}.json").read_text())["recipients"]
     assert ledger["carol@example.net"]["status"] == "failed_permanent"
     server.rejected.clear()
-    code, stdout, _ = finish(newsletter("send", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out)))
+    code, stdout, _ = finish(
+        newsletter("send", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(out))
+    )
     assert code == 0 and "sent 1 of 4, 3 already had it" in stdout
     assert sorted(server.delivered_to()) == sorted(PEOPLE)
 
 
 def test_missing_password_is_a_clean_error(server, tmp_path):
     config = write_config(tmp_path, server.port, username="mailer")
-    code, _, err = finish(newsletter("send", "--date", SAMPLE_DATE, "--config", str(config),
-                                     "--out", str(tmp_path / "out")))
+    code, _, err = finish(
+        newsletter(
+            "send", "--date", SAMPLE_DATE, "--config", str(config), "--out", str(tmp_path / "out")
+        )
+    )
     assert code == 2
     assert "NEWSLETTER_SMTP_PASSWORD" in err and "Traceback" not in err
     assert server.messages == []

@@ -25,18 +25,28 @@ def test_file_with_mixed_separators_comments_and_duplicates(tmp_path, caplog):
     )
     boxes = load_recipients(people)
     assert [b.addr_spec for b in boxes] == [
-        "alice@example.org", "bob@example.org", "carol@example.org", "dave@example.org",
-        "erin@example.org", "wei@example.org", "zs@example.org", "frank#team@example.org",
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.org",
+        "dave@example.org",
+        "erin@example.org",
+        "wei@example.org",
+        "zs@example.org",
+        "frank#team@example.org",
     ]
     assert boxes[5].display_name == "Li, Wei" and boxes[6].display_name == "Zhang San"
     (warning,) = caplog.messages
-    assert "people.txt:6: ALICE@EXAMPLE.ORG is listed again" in warning and "people.txt:2" in warning
+    assert (
+        "people.txt:6: ALICE@EXAMPLE.ORG is listed again" in warning and "people.txt:2" in warning
+    )
 
 
 def test_bad_address_names_file_and_line(tmp_path):
     people = tmp_path / "people.txt"
     people.write_text("alice@example.org\nbob(at)example.org\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"people\.txt:2: 'bob\(at\)example\.org' is not a usable"):
+    with pytest.raises(
+        ConfigError, match=r"people\.txt:2: 'bob\(at\)example\.org' is not a usable"
+    ):
         load_recipients(people)
 
 

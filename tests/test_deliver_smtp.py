@@ -26,7 +26,9 @@ PEOPLE = ["alice@example.org", "Bob Li <bob@example.org>", "carol@example.net"]
 
 def edition(**changes: Any) -> RenderedEmail:
     values = dict(
-        date=DATE, subject=SUBJECT, paper_count=3,
+        date=DATE,
+        subject=SUBJECT,
+        paper_count=3,
         html="<html><body><h1>今日论文</h1><p>Three papers.</p></body></html>",
         text="今日论文\nThree papers.\n",
     )
@@ -34,12 +36,23 @@ def edition(**changes: Any) -> RenderedEmail:
     return RenderedEmail(**values)
 
 
-def config(server: SMTPTestServer | None, to: Any = tuple(PEOPLE), **changes: Any) -> DeliveryConfig:
-    smtp = {"host": "127.0.0.1", "port": server.port if server else free_port(), "security": "none",
-            "timeout_s": 5}
+def config(
+    server: SMTPTestServer | None, to: Any = tuple(PEOPLE), **changes: Any
+) -> DeliveryConfig:
+    smtp = {
+        "host": "127.0.0.1",
+        "port": server.port if server else free_port(),
+        "security": "none",
+        "timeout_s": 5,
+    }
     smtp.update(changes.pop("smtp", {}))
-    data = {"backend": "smtp", "from": "arXiv 每日 <news@example.org>", "to": to, "smtp": smtp,
-            "unsubscribe": {"url": "https://example.org/unsubscribe?e={email}"}}
+    data = {
+        "backend": "smtp",
+        "from": "arXiv 每日 <news@example.org>",
+        "to": to,
+        "smtp": smtp,
+        "unsubscribe": {"url": "https://example.org/unsubscribe?e={email}"},
+    }
     data.update(changes)
     return DeliveryConfig.model_validate(data)
 
@@ -57,7 +70,11 @@ def server():
 def test_each_recipient_gets_one_well_formed_message(server, tmp_path):
     report = send_edition(edition(), config(server), out_dir=tmp_path)
     assert report.ok and len(report.sent) == 3
-    assert sorted(server.delivered_to()) == ["alice@example.org", "bob@example.org", "carol@example.net"]
+    assert sorted(server.delivered_to()) == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.net",
+    ]
     for received in server.messages:
         (rcpt,) = received.rcpt_tos
         msg = received.parsed()
@@ -101,7 +118,11 @@ def test_two_sends_at_once_still_deliver_once(server, tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(server.delivered_to()) == ["alice@example.org", "bob@example.org", "carol@example.net"]
+    assert sorted(server.delivered_to()) == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.net",
+    ]
     assert sorted(len(r.sent) for r in reports) == [0, 3]
     assert all(r.ok for r in reports)
 
@@ -112,7 +133,11 @@ def test_temporary_failures_and_a_dropped_connection_are_retried(server, tmp_pat
     server.fail("DATA", drop=True, recipient="carol@example.net")
     report = send_edition(edition(), config(server), out_dir=tmp_path, backoff=FAST)
     assert report.ok, report.summary()
-    assert sorted(server.delivered_to()) == ["alice@example.org", "bob@example.org", "carol@example.net"]
+    assert sorted(server.delivered_to()) == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.net",
+    ]
     assert ("DATA", "carol@example.net", "drop") in server.log.entries
     entries = ledger_of(tmp_path)
     assert entries["alice@example.org"]["attempts"] == 2
@@ -134,7 +159,11 @@ def test_a_permanent_rejection_is_recorded_and_others_still_delivered(server, tm
     server.rejected.clear()
     again = send_edition(edition(), config(server), out_dir=tmp_path)
     assert again.ok and again.sent == ("bob@example.org",)
-    assert sorted(server.delivered_to()) == ["alice@example.org", "bob@example.org", "carol@example.net"]
+    assert sorted(server.delivered_to()) == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.net",
+    ]
 
 
 def test_retries_run_out_then_the_failure_is_temporary(server, tmp_path):
@@ -149,7 +178,9 @@ def test_retries_run_out_then_the_failure_is_temporary(server, tmp_path):
 def test_batches_reconnect_and_rate_limit_spaces_messages(server, tmp_path):
     people = [f"reader{i}@example.org" for i in range(5)]
     start = time.monotonic()
-    report = send_edition(edition(), config(server, to=people, batch_size=2, rate_per_s=20), out_dir=tmp_path)
+    report = send_edition(
+        edition(), config(server, to=people, batch_size=2, rate_per_s=20), out_dir=tmp_path
+    )
     elapsed = time.monotonic() - start
     assert report.ok and len(server.messages) == 5
     assert server.sessions == 3  # 2 + 2 + 1 messages, one connection each
@@ -158,13 +189,21 @@ def test_batches_reconnect_and_rate_limit_spaces_messages(server, tmp_path):
 
 def test_header_injection_in_the_list_sends_nothing(server, tmp_path):
     with pytest.raises(ConfigError, match="line break"):
-        send_edition(edition(), config(server, to=["ok@example.org", "x@example.org\r\nBcc: v@example.org"]),
-                     out_dir=tmp_path)
+        send_edition(
+            edition(),
+            config(server, to=["ok@example.org", "x@example.org\r\nBcc: v@example.org"]),
+            out_dir=tmp_path,
+        )
     with pytest.raises(DeliveryError, match="subject: contains a line break"):
-        send_edition(edition(subject="Daily\r\nBcc: victim@example.org"), config(server), out_dir=tmp_path)
+        send_edition(
+            edition(subject="Daily\r\nBcc: victim@example.org"), config(server), out_dir=tmp_path
+        )
     with pytest.raises(DeliveryError, match="delivery.from"):
-        send_edition(edition(), config(server, **{"from": "News <n@example.org>\nBcc: v@example.org"}),
-                     out_dir=tmp_path)
+        send_edition(
+            edition(),
+            config(server, **{"from": "News <n@example.org>\nBcc: v@example.org"}),
+            out_dir=tmp_path,
+        )
     assert server.messages == [] and server.sessions == 0
     assert not (tmp_path / "ledger" / f"{DATE}.json").exists()
 
@@ -179,7 +218,11 @@ def test_missing_password_names_the_variable_and_sends_nothing(server, tmp_path)
 def test_unreachable_server_is_reported_for_everyone(tmp_path):
     report = send_edition(edition(), config(None, retries=1), out_dir=tmp_path, backoff=FAST)
     assert not report.ok and report.sent == ()
-    assert set(report.failed_temporary) == {"alice@example.org", "bob@example.org", "carol@example.net"}
+    assert set(report.failed_temporary) == {
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.net",
+    }
     assert "cannot connect" in report.failed_temporary["alice@example.org"]
     assert {e["status"] for e in ledger_of(tmp_path).values()} == {"failed_temporary"}
 

@@ -23,10 +23,26 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -37,9 +53,13 @@ def test_tls_with_login_delivers(certificate, tmp_path, monkeypatch, security):
     # The system trust store does not know our certificate; SSL_CERT_FILE is how a user
     # points the sender at a private CA, and it is what this test relies on.
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    with SMTPTestServer(tls=security, certfile=cert, keyfile=key, users={"mailer": "s3cret"}) as server:
+    with SMTPTestServer(
+        tls=security, certfile=cert, keyfile=key, users={"mailer": "s3cret"}
+    ) as server:
         cfg = config(server, smtp={"security": security, "username": "mailer"})
-        report = send_edition(edition(), cfg, out_dir=tmp_path, environ={"NEWSLETTER_SMTP_PASSWORD": "s3cret"})
+        report = send_edition(
+            edition(), cfg, out_dir=tmp_path, environ={"NEWSLETTER_SMTP_PASSWORD": "s3cret"}
+        )
         assert report.ok, report.summary()
         assert len(server.messages) == len(PEOPLE)
 
@@ -47,10 +67,17 @@ def test_tls_with_login_delivers(certificate, tmp_path, monkeypatch, security):
 def test_wrong_password_stops_the_run_and_is_never_printed(certificate, tmp_path, monkeypatch):
     cert, key = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    with SMTPTestServer(tls="starttls", certfile=cert, keyfile=key, users={"mailer": "s3cret"}) as server:
+    with SMTPTestServer(
+        tls="starttls", certfile=cert, keyfile=key, users={"mailer": "s3cret"}
+    ) as server:
         cfg = config(server, smtp={"security": "starttls", "username": "mailer"})
-        report = send_edition(edition(), cfg, out_dir=tmp_path, environ={"NEWSLETTER_SMTP_PASSWORD": "wrong-pw"},
-                              backoff=Backoff(0.01, 0.02))
+        report = send_edition(
+            edition(),
+            cfg,
+            out_dir=tmp_path,
+            environ={"NEWSLETTER_SMTP_PASSWORD": "wrong-pw"},
+            backoff=Backoff(0.01, 0.02),
+        )
         assert not report.ok and server.messages == []
         reasons = " ".join(report.failed_temporary.values())
         assert "login as 'mailer' refused" in reasons and "wrong-pw" not in reasons
@@ -62,7 +89,9 @@ def test_untrusted_certificate_is_refused(certificate, tmp_path):
     cert, key = certificate
     with SMTPTestServer(tls="ssl", certfile=cert, keyfile=key) as server:
         cfg = config(server, smtp={"security": "ssl"})
-        backend = SMTPBackend(cfg.smtp, ssl_context=ssl.create_default_context(cafile=None, cadata=None))
+        backend = SMTPBackend(
+            cfg.smtp, ssl_context=ssl.create_default_context(cafile=None, cadata=None)
+        )
         report = send_edition(edition(), cfg, out_dir=tmp_path, backend=backend)
         assert not report.ok and server.messages == []
         assert "certificate" in " ".join(report.failed_temporary.values())

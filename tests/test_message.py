@@ -26,8 +26,11 @@ from newsletter.model import RenderedEmail
 SUBJECT = "arXiv 每日速递 · 2026-02-09 · 61 篇论文"
 
 
-def rendered(html: str = "<html><body><p>你好, world</p></body></html>", text: str = "你好, world\n",
-             subject: str = SUBJECT) -> RenderedEmail:
+def rendered(
+    html: str = "<html><body><p>你好, world</p></body></html>",
+    text: str = "你好, world\n",
+    subject: str = SUBJECT,
+) -> RenderedEmail:
     return RenderedEmail(date="2026-02-09", subject=subject, html=html, text=text, paper_count=61)
 
 
@@ -37,9 +40,13 @@ def parse(data: bytes):
 
 def test_structure_headers_and_both_parts():
     msg = compose_message(
-        rendered(), sender="Lab 新闻 <news@example.org>", recipient="Bob <bob+x@example.com>",
+        rendered(),
+        sender="Lab 新闻 <news@example.org>",
+        recipient="Bob <bob+x@example.com>",
         reply_to="editor@example.org",
-        unsubscribe=UnsubscribeConfig(url="https://example.org/u?e={email}", mailto="unsub@example.org"),
+        unsubscribe=UnsubscribeConfig(
+            url="https://example.org/u?e={email}", mailto="unsub@example.org"
+        ),
         now=datetime(2026, 2, 9, 1, 0, tzinfo=UTC),
     )
     data = message_bytes(msg)
@@ -68,8 +75,12 @@ def test_structure_headers_and_both_parts():
 
 
 def test_one_click_header_only_with_a_url():
-    mailto_only = compose_message(rendered(), sender="news@example.org", recipient="a@example.org",
-                                  unsubscribe=UnsubscribeConfig(mailto="unsub@example.org"))
+    mailto_only = compose_message(
+        rendered(),
+        sender="news@example.org",
+        recipient="a@example.org",
+        unsubscribe=UnsubscribeConfig(mailto="unsub@example.org"),
+    )
     assert mailto_only["List-Unsubscribe"] == "<mailto:unsub@example.org?subject=unsubscribe>"
     assert mailto_only["List-Unsubscribe-Post"] is None
     nothing = compose_message(rendered(), sender="news@example.org", recipient="a@example.org")
@@ -77,11 +88,17 @@ def test_one_click_header_only_with_a_url():
 
 
 def test_preview_is_undisclosed_and_has_no_personal_link():
-    msg = compose_message(rendered(), sender="news@example.org", recipient=None,
-                          unsubscribe=UnsubscribeConfig(url="https://x.org/u?e={email}", mailto="u@x.org"))
+    msg = compose_message(
+        rendered(),
+        sender="news@example.org",
+        recipient=None,
+        unsubscribe=UnsubscribeConfig(url="https://x.org/u?e={email}", mailto="u@x.org"),
+    )
     parsed = parse(message_bytes(msg))
     assert parsed["To"] == "undisclosed-recipients:;"
-    assert "{email}" not in parsed["List-Unsubscribe"] and "https://" not in parsed["List-Unsubscribe"]
+    assert (
+        "{email}" not in parsed["List-Unsubscribe"] and "https://" not in parsed["List-Unsubscribe"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -106,8 +123,18 @@ def test_header_injection_is_refused(field, value):
         compose_message(email, **kwargs)
 
 
-@pytest.mark.parametrize("value", ["not-an-address", "a@b", "a@@b.org", "Name <a@b.org> trailing",
-                                   "a..b@example.org", "用户@example.org", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not-an-address",
+        "a@b",
+        "a@@b.org",
+        "Name <a@b.org> trailing",
+        "a..b@example.org",
+        "用户@example.org",
+        "",
+    ],
+)
 def test_invalid_addresses_name_the_problem(value):
     with pytest.raises(InvalidAddressError, match="delivery.to"):
         parse_mailbox(value, "delivery.to")
@@ -115,11 +142,16 @@ def test_invalid_addresses_name_the_problem(value):
 
 def test_unsubscribe_url_must_be_http():
     with pytest.raises(DeliveryError, match="unsubscribe.url"):
-        compose_message(rendered(), sender="n@example.org", recipient="a@example.org",
-                        unsubscribe=UnsubscribeConfig(url="javascript:alert(1)"))
+        compose_message(
+            rendered(),
+            sender="n@example.org",
+            recipient="a@example.org",
+            unsubscribe=UnsubscribeConfig(url="javascript:alert(1)"),
+        )
 
 
 # -- transfer encodings ---------------------------------------------------------------------
+
 
 class _Text(HTMLParser):
     """Collects tags, attributes and whitespace-normalised text: what a browser would see."""
@@ -171,7 +203,11 @@ def test_long_html_lines_are_rewrapped_without_changing_what_is_shown():
 
 
 def test_cjk_html_goes_8bit_and_is_smaller_than_qp_or_base64():
-    html = "<html><body>" + "<p>这是中文摘要，一个很长的段落。 English too.</p>" * 600 + "</body></html>"
+    html = (
+        "<html><body>"
+        + "<p>这是中文摘要，一个很长的段落。 English too.</p>" * 600
+        + "</body></html>"
+    )
     part = encoded_body_part(html, "html")
     assert part["Content-Transfer-Encoding"] == "8bit"
     data = part.as_bytes(policy=email_policy.SMTP)
@@ -184,7 +220,9 @@ def test_cjk_html_goes_8bit_and_is_smaller_than_qp_or_base64():
 
 def test_unbreakable_long_lines_fall_back_to_the_smaller_of_qp_and_base64():
     mostly_ascii = "<pre>" + "x" * 3000 + "é</pre>"
-    assert encoded_body_part(mostly_ascii, "html")["Content-Transfer-Encoding"] == "quoted-printable"
+    assert (
+        encoded_body_part(mostly_ascii, "html")["Content-Transfer-Encoding"] == "quoted-printable"
+    )
     mostly_cjk = "<pre>" + "中" * 2000 + "</pre>"
     assert encoded_body_part(mostly_cjk, "html")["Content-Transfer-Encoding"] == "base64"
     plain_ascii = "hello\n"
@@ -192,11 +230,15 @@ def test_unbreakable_long_lines_fall_back_to_the_smaller_of_qp_and_base64():
 
 
 def test_without_8bitmime_nothing_is_8bit():
-    msg = compose_message(rendered(), sender="n@example.org", recipient="a@example.org", allow_8bit=False)
+    msg = compose_message(
+        rendered(), sender="n@example.org", recipient="a@example.org", allow_8bit=False
+    )
     data = message_bytes(msg)
     assert data.isascii()
     assert [p["Content-Transfer-Encoding"] for p in msg.iter_parts()] in (
-        ["base64", "base64"], ["quoted-printable", "base64"], ["base64", "quoted-printable"],
+        ["base64", "base64"],
+        ["quoted-printable", "base64"],
+        ["base64", "quoted-printable"],
         ["quoted-printable", "quoted-printable"],
     )
     assert parse(data).get_body(("plain",)).get_content().replace("\r\n", "\n") == "你好, world\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import datetime, timedelta
@@ -68,14 +69,19 @@ def by_second(fired: datetime) -> str:
 def test_one_run_per_scheduled_time(scheduler):
     job = Recorder()
     # A grace of seconds, as for a daily schedule a grace of hours: shorter than the period.
-    run_scheduler(make_config(misfire_grace_h=0.5 / 3600), job, scheduler=scheduler,
-                  trigger=CronTrigger(second="*", timezone=ZONE), date_of=by_second)
+    run_scheduler(
+        make_config(misfire_grace_h=0.5 / 3600),
+        job,
+        scheduler=scheduler,
+        trigger=CronTrigger(second="*", timezone=ZONE),
+        date_of=by_second,
+    )
     time.sleep(3.2)
     scheduler.shutdown(wait=True)
     assert len(job.dates) >= 3
     assert len(set(job.dates)) == len(job.dates), job.dates  # no day twice
     seconds = [datetime.strptime(d, "%H:%M:%S") for d in job.dates]
-    assert all(b - a == timedelta(seconds=1) for a, b in zip(seconds, seconds[1:])), job.dates
+    assert all(b - a == timedelta(seconds=1) for a, b in itertools.pairwise(seconds)), job.dates
 
 
 def test_late_start_within_grace_runs_the_missed_day_once(scheduler, caplog):
@@ -83,8 +89,13 @@ def test_late_start_within_grace_runs_the_missed_day_once(scheduler, caplog):
     missed = (now - timedelta(seconds=2)).replace(microsecond=0)
     trigger = CronTrigger(second=missed.second, timezone=ZONE)  # fired 2 s ago, next in ~58 s
     job = Recorder()
-    run_scheduler(make_config(misfire_grace_h=10 / 3600), job, scheduler=scheduler, trigger=trigger,
-                  date_of=by_second)
+    run_scheduler(
+        make_config(misfire_grace_h=10 / 3600),
+        job,
+        scheduler=scheduler,
+        trigger=trigger,
+        date_of=by_second,
+    )
     time.sleep(0.5)
     assert job.dates == [missed.strftime("%H:%M:%S")]
     assert "running it now" in caplog.text
@@ -94,15 +105,22 @@ def test_late_start_beyond_grace_waits_for_the_next_run(scheduler):
     missed = datetime.now(ZONE) - timedelta(seconds=3)
     trigger = CronTrigger(second=missed.second, timezone=ZONE)
     job = Recorder()
-    run_scheduler(make_config(misfire_grace_h=1 / 3600), job, scheduler=scheduler, trigger=trigger,
-                  date_of=by_second)
+    run_scheduler(
+        make_config(misfire_grace_h=1 / 3600),
+        job,
+        scheduler=scheduler,
+        trigger=trigger,
+        date_of=by_second,
+    )
     time.sleep(0.6)
     assert job.dates == []
     assert scheduler.get_job(DAILY_JOB_ID).next_run_time > datetime.now(ZONE)
 
 
 def test_the_daily_job_has_coalesce_single_instance_and_hours_of_grace(scheduler):
-    run_scheduler(make_config(cron="0 9 * * mon-fri", misfire_grace_h=6), Recorder(), scheduler=scheduler)
+    run_scheduler(
+        make_config(cron="0 9 * * mon-fri", misfire_grace_h=6), Recorder(), scheduler=scheduler
+    )
     job = scheduler.get_job(DAILY_JOB_ID)
     assert job.coalesce is True and job.max_instances == 1
     assert job.misfire_grace_time == 6 * 3600
@@ -113,11 +131,16 @@ def test_the_daily_job_has_coalesce_single_instance_and_hours_of_grace(scheduler
 def test_missing_digest_is_retried_until_found(scheduler):
     job = Recorder(DigestNotFound("digests/x.md", "not published yet"), "retry", "sent")
     trigger = DateTrigger(run_date=datetime.now(ZONE) + timedelta(seconds=0.1), timezone=ZONE)
-    runner = run_scheduler(make_config(retry_every_min=0.2 / 60, give_up_after_h=5 / 3600), job,
-                           scheduler=scheduler, trigger=trigger, date_of=by_second)
+    runner = run_scheduler(
+        make_config(retry_every_min=0.2 / 60, give_up_after_h=5 / 3600),
+        job,
+        scheduler=scheduler,
+        trigger=trigger,
+        date_of=by_second,
+    )
     time.sleep(1.2)
     assert len(job.dates) == 3 and len(set(job.dates)) == 1  # the same day each time
-    gaps = [b[1] - a[1] for a, b in zip(job.calls, job.calls[1:])]
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(job.calls)]
     assert all(0.15 < gap < 0.6 for gap in gaps), gaps
     assert [o.status for o in runner.outcomes] == ["partial", "sent"]
 
@@ -125,8 +148,13 @@ def test_missing_digest_is_retried_until_found(scheduler):
 def test_retries_stop_at_the_deadline(scheduler, caplog):
     job = Recorder(*[DigestNotFound("digests/x.md", "not published yet")] * 50)
     trigger = DateTrigger(run_date=datetime.now(ZONE) + timedelta(seconds=0.1), timezone=ZONE)
-    runner = run_scheduler(make_config(retry_every_min=0.2 / 60, give_up_after_h=0.9 / 3600), job,
-                           scheduler=scheduler, trigger=trigger, date_of=by_second)
+    runner = run_scheduler(
+        make_config(retry_every_min=0.2 / 60, give_up_after_h=0.9 / 3600),
+        job,
+        scheduler=scheduler,
+        trigger=trigger,
+        date_of=by_second,
+    )
     time.sleep(1.6)
     assert 4 <= len(job.dates) <= 5, job.calls  # 0, 0.2, 0.4, 0.6, (0.8) s; deadline 0.9 s
     assert runner.outcomes[-1].status == "failed" and "gave up" in runner.outcomes[-1].detail
@@ -139,7 +167,9 @@ def test_retries_stop_at_the_deadline(scheduler, caplog):
 def test_latest_fire_time_finds_todays_run_for_a_late_start():
     trigger = build_trigger(make_config().schedule, ZONE)  # 09:00 on weekdays
     monday_late = datetime(2026, 2, 9, 9, 40, tzinfo=ZONE)
-    assert latest_fire_time(trigger, monday_late, timedelta(hours=6)) == datetime(2026, 2, 9, 9, 0, tzinfo=ZONE)
+    assert latest_fire_time(trigger, monday_late, timedelta(hours=6)) == datetime(
+        2026, 2, 9, 9, 0, tzinfo=ZONE
+    )
     saturday = datetime(2026, 2, 14, 9, 40, tzinfo=ZONE)
     assert latest_fire_time(trigger, saturday, timedelta(hours=6)) is None
     assert latest_fire_time(trigger, monday_late, timedelta(minutes=30)) is None

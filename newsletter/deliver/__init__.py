@@ -99,7 +99,9 @@ def make_backend(
 
 def _sender(config: DeliveryConfig) -> Mailbox:
     if not config.from_:
-        raise ConfigError("delivery.from: not set (expected the From address, e.g. 'Lab <news@example.org>')")
+        raise ConfigError(
+            "delivery.from: not set (expected the From address, e.g. 'Lab <news@example.org>')"
+        )
     return parse_mailbox(config.from_, "delivery.from")
 
 
@@ -142,37 +144,68 @@ def send_edition(
     reply_to = parse_mailbox(config.reply_to, "delivery.reply_to") if config.reply_to else None
     recipients = load_recipients(config.to)
     # Compose once up front: a bad subject or unsubscribe setting fails before anything is sent.
-    compose_message(email, sender=sender, recipient=recipients[0], reply_to=reply_to, unsubscribe=config.unsubscribe)
+    compose_message(
+        email,
+        sender=sender,
+        recipient=recipients[0],
+        reply_to=reply_to,
+        unsubscribe=config.unsubscribe,
+    )
     if backend is None:
-        backend = make_backend(config, out_dir=out_dir, date=email.date, environ=environ, stream=stream)
+        backend = make_backend(
+            config, out_dir=out_dir, date=email.date, environ=environ, stream=stream
+        )
 
     def compose(recipient: Mailbox, allow_8bit: bool) -> OutgoingMessage:
         msg = compose_message(
-            email, sender=sender, recipient=recipient, reply_to=reply_to,
-            unsubscribe=config.unsubscribe, allow_8bit=allow_8bit,
+            email,
+            sender=sender,
+            recipient=recipient,
+            reply_to=reply_to,
+            unsubscribe=config.unsubscribe,
+            allow_8bit=allow_8bit,
         )
         return OutgoingMessage(
-            envelope_from=sender.addr_spec, recipient=recipient.addr_spec, data=message_bytes(msg),
-            message_id=str(msg["Message-ID"]), subject=email.subject, needs_8bit=uses_8bit(msg),
+            envelope_from=sender.addr_spec,
+            recipient=recipient.addr_spec,
+            data=message_bytes(msg),
+            message_id=str(msg["Message-ID"]),
+            subject=email.subject,
+            needs_8bit=uses_8bit(msg),
         )
 
     # A dry run neither waits for nor marks the ledger; it only reads it to say who would get it.
-    lock = ledger_lock(out_dir, email.date, timeout_s=lock_timeout_s) if backend.records_delivery else contextlib.nullcontext()
+    lock = (
+        ledger_lock(out_dir, email.date, timeout_s=lock_timeout_s)
+        if backend.records_delivery
+        else contextlib.nullcontext()
+    )
     with lock:
         ledger = Ledger.load(out_dir, email.date)
         skipped = tuple(r.addr_spec for r in recipients if not force and ledger.is_sent(r.key))
         pending = [r for r in recipients if force or not ledger.is_sent(r.key)]
         if skipped:
-            log.info("%s: %d recipient(s) already have it (ledger %s)", email.date, len(skipped), ledger.path)
-        loop = _SendLoop(config, backend, ledger, compose, backoff, sleep, clock, rng or random.Random())
+            log.info(
+                "%s: %d recipient(s) already have it (ledger %s)",
+                email.date,
+                len(skipped),
+                ledger.path,
+            )
+        loop = _SendLoop(
+            config, backend, ledger, compose, backoff, sleep, clock, rng or random.Random()
+        )
         try:
             loop.run(pending)
         finally:
             backend.close()
     report = DeliveryReport(
-        date=email.date, backend=backend.name, sent=tuple(loop.sent),
-        skipped_already_sent=skipped, failed_permanent=loop.failed_permanent,
-        failed_temporary=loop.failed_temporary, dry_run=not backend.records_delivery,
+        date=email.date,
+        backend=backend.name,
+        sent=tuple(loop.sent),
+        skipped_already_sent=skipped,
+        failed_permanent=loop.failed_permanent,
+        failed_temporary=loop.failed_temporary,
+        dry_run=not backend.records_delivery,
     )
     (log.info if report.ok else log.warning)("%s", report.summary())
     return report
@@ -248,8 +281,14 @@ class _SendLoop:
                         raise _ServerUnreachable(str(exc)) from None
                     return
                 delay = self.backoff.delay(attempt, self.rng)
-                log.warning("%s: %s; retry %d/%d in %.1f s", recipient.addr_spec, exc, attempt,
-                            self.config.retries, delay)
+                log.warning(
+                    "%s: %s; retry %d/%d in %.1f s",
+                    recipient.addr_spec,
+                    exc,
+                    attempt,
+                    self.config.retries,
+                    delay,
+                )
                 self.sleep(delay)
                 continue
             except PermanentSendError as exc:
@@ -263,12 +302,23 @@ class _SendLoop:
             self._record(recipient, "sent", message, None, attempt)
             return
 
-    def _record(self, recipient: Mailbox, status: str, message: OutgoingMessage | None,
-                detail: str | None, attempts: int) -> None:
+    def _record(
+        self,
+        recipient: Mailbox,
+        status: str,
+        message: OutgoingMessage | None,
+        detail: str | None,
+        attempts: int,
+    ) -> None:
         address = recipient.addr_spec
         if status == "sent":
             self.sent.append(address)
-            log.debug("%s: sent to %s (%s)", self.ledger.date, address, message.message_id if message else "")
+            log.debug(
+                "%s: sent to %s (%s)",
+                self.ledger.date,
+                address,
+                message.message_id if message else "",
+            )
         elif status == "failed_permanent":
             self.failed_permanent[address] = detail or ""
             log.warning("%s: %s will not get it: %s", self.ledger.date, address, detail)
@@ -276,9 +326,13 @@ class _SendLoop:
             self.failed_temporary[address] = detail or ""
         if self.backend.records_delivery:
             entry = LedgerEntry(
-                recipient=address, status=status, time=utc_now(),  # type: ignore[arg-type]
-                message_id=message.message_id if message else None, detail=detail,
-                attempts=attempts, backend=self.backend.name,
+                recipient=address,
+                status=status,
+                time=utc_now(),  # type: ignore[arg-type]
+                message_id=message.message_id if message else None,
+                detail=detail,
+                attempts=attempts,
+                backend=self.backend.name,
             )
             self.ledger.record(recipient.key, entry)
 

@@ -38,7 +38,9 @@ class SendError(DeliveryError):
 class TemporarySendError(SendError):
     """Worth retrying later: 4xx replies, a dropped connection, a timeout."""
 
-    def __init__(self, message: str, code: int | None = None, *, connection_lost: bool = False) -> None:
+    def __init__(
+        self, message: str, code: int | None = None, *, connection_lost: bool = False
+    ) -> None:
         super().__init__(message, code)
         self.connection_lost = connection_lost
 

@@ -23,7 +23,10 @@ class ConsoleBackend(Backend):
 
     def send(self, message: OutgoingMessage) -> None:
         if self.count == 0:
-            print(f"dry run: from {message.envelope_from}, subject {message.subject!r}", file=self.stream)
+            print(
+                f"dry run: from {message.envelope_from}, subject {message.subject!r}",
+                file=self.stream,
+            )
         self.count += 1
         self.total_bytes += len(message.data)
         print(

@@ -53,7 +53,9 @@ def ledger_dir(out_dir: Path) -> Path:
 class Ledger:
     """The per-day record. Keys are ``Mailbox.key`` (domain lower-cased)."""
 
-    def __init__(self, path: Path, date: str, entries: Mapping[str, LedgerEntry] | None = None) -> None:
+    def __init__(
+        self, path: Path, date: str, entries: Mapping[str, LedgerEntry] | None = None
+    ) -> None:
         self.path = path
         self.date = date
         self._entries: dict[str, LedgerEntry] = dict(entries or {})
@@ -66,7 +68,9 @@ class Ledger:
         except FileNotFoundError:
             return cls(path, date)
         except OSError as exc:
-            raise DeliveryError(f"{path}: cannot read the delivery ledger ({exc.strerror})") from None
+            raise DeliveryError(
+                f"{path}: cannot read the delivery ledger ({exc.strerror})"
+            ) from None
         try:
             data = json.loads(raw)
             entries = {key: LedgerEntry(**value) for key, value in data["recipients"].items()}
@@ -108,7 +112,9 @@ class Ledger:
 
 
 @contextlib.contextmanager
-def ledger_lock(out_dir: Path, date: str, *, timeout_s: float = 3600.0, poll_s: float = 0.05) -> Iterator[Path]:
+def ledger_lock(
+    out_dir: Path, date: str, *, timeout_s: float = 3600.0, poll_s: float = 0.05
+) -> Iterator[Path]:
     """Hold the day's exclusive lock; wait up to ``timeout_s`` for another send to finish."""
     folder = ledger_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

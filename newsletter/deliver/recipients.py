@@ -70,7 +70,12 @@ def _parse_entries(entries: Iterable[tuple[str, str]]) -> tuple[Mailbox, ...]:
             except DeliveryError as exc:
                 raise ConfigError(str(exc)) from None
             if mailbox.key in seen:
-                log.warning("%s: %s is listed again (first at %s); sending once", where, mailbox.addr_spec, seen[mailbox.key])
+                log.warning(
+                    "%s: %s is listed again (first at %s); sending once",
+                    where,
+                    mailbox.addr_spec,
+                    seen[mailbox.key],
+                )
                 continue
             seen[mailbox.key] = where
             mailboxes.append(mailbox)
@@ -95,14 +100,18 @@ def load_recipients(to: tuple[str, ...] | list[str] | Path | str) -> tuple[Mailb
         except FileNotFoundError:
             raise ConfigError(f"{to}: recipients file (delivery.to) not found") from None
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"{to}: recipients file is not UTF-8 text (byte {exc.start})") from None
+            raise ConfigError(
+                f"{to}: recipients file is not UTF-8 text (byte {exc.start})"
+            ) from None
         except OSError as exc:
             raise ConfigError(f"{to}: cannot read recipients file ({exc.strerror})") from None
         recipients = parse_recipients_text(text, str(to))
         origin = str(to)
     else:
         items = [to] if isinstance(to, str) else list(to)
-        recipients = _parse_entries((f"delivery.to[{index}]", item) for index, item in enumerate(items))
+        recipients = _parse_entries(
+            (f"delivery.to[{index}]", item) for index, item in enumerate(items)
+        )
         origin = "delivery.to"
     if not recipients:
         raise ConfigError(f"{origin}: no recipients (expected at least one email address)")

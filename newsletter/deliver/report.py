@@ -30,8 +30,11 @@ class DeliveryReport:
         if self.skipped_reason:
             return f"{self.date}: nothing sent ({self.skipped_reason})"
         verb = "would send" if self.dry_run else "sent"
-        total = len(self.sent) + len(self.skipped_already_sent) + len(self.failed_permanent) + len(
-            self.failed_temporary
+        total = (
+            len(self.sent)
+            + len(self.skipped_already_sent)
+            + len(self.failed_permanent)
+            + len(self.failed_temporary)
         )
         lines = [f"{self.date} via {self.backend}: {verb} {len(self.sent)} of {total}"]
         if self.skipped_already_sent:
@@ -42,5 +45,7 @@ class DeliveryReport:
         ):
             if failures:
                 lines.append(f"  {label}: {len(failures)}")
-                lines.extend(f"    {address}: {reason}" for address, reason in sorted(failures.items()))
+                lines.extend(
+                    f"    {address}: {reason}" for address, reason in sorted(failures.items())
+                )
         return "\n".join(lines)

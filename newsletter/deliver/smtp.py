@@ -30,7 +30,9 @@ def _reply_text(raw: bytes | str) -> str:
     return " ".join(text.split())
 
 
-def classify_reply(code: int, reply: bytes | str, what: str) -> TemporarySendError | PermanentSendError:
+def classify_reply(
+    code: int, reply: bytes | str, what: str
+) -> TemporarySendError | PermanentSendError:
     """4xx is temporary, 5xx (and anything odd) permanent; 421 also means the server hung up."""
     message = f"{what}: {code} {_reply_text(reply)}"
     if 400 <= code < 500:
@@ -72,8 +74,11 @@ class SMTPBackend(Backend):
         try:
             if cfg.security == "ssl":
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, self.port, local_hostname=self._local_hostname,
-                    timeout=cfg.timeout_s, context=self._context(),
+                    cfg.host,
+                    self.port,
+                    local_hostname=self._local_hostname,
+                    timeout=cfg.timeout_s,
+                    context=self._context(),
                 )
             else:
                 client = smtplib.SMTP(
@@ -100,13 +105,18 @@ class SMTPBackend(Backend):
         except smtplib.SMTPNotSupportedError as exc:
             raise FatalSendError(f"{self.where}: {exc}") from None
         except ssl.SSLCertVerificationError as exc:
-            raise FatalSendError(f"{self.where}: TLS certificate not trusted ({exc.verify_message})") from None
+            raise FatalSendError(
+                f"{self.where}: TLS certificate not trusted ({exc.verify_message})"
+            ) from None
         except smtplib.SMTPResponseException as exc:
-            raise classify_reply(exc.smtp_code, exc.smtp_error, f"{self.where}: connecting") from None
+            raise classify_reply(
+                exc.smtp_code, exc.smtp_error, f"{self.where}: connecting"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             # Refused, unreachable, timed out, TLS handshake failed, server hung up: try later.
             raise TemporarySendError(
-                f"{self.where}: cannot connect ({exc.__class__.__name__}: {exc})", connection_lost=True
+                f"{self.where}: cannot connect ({exc.__class__.__name__}: {exc})",
+                connection_lost=True,
             ) from None
         self._client = client
         log.debug("connected to %s", self.where)
@@ -127,15 +137,21 @@ class SMTPBackend(Backend):
         options: list[str] = []
         if message.needs_8bit:
             if not client.has_extn("8bitmime"):
-                raise FatalSendError(f"{self.where}: the server does not accept 8bit messages (8BITMIME)")
+                raise FatalSendError(
+                    f"{self.where}: the server does not accept 8bit messages (8BITMIME)"
+                )
             options.append("BODY=8BITMIME")
         try:
-            refused = client.sendmail(message.envelope_from, [message.recipient], message.data, options)
+            refused = client.sendmail(
+                message.envelope_from, [message.recipient], message.data, options
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(message.recipient, (550, b"recipient refused"))
             raise classify_reply(code, reply, f"RCPT TO <{message.recipient}>") from None
         except smtplib.SMTPSenderRefused as exc:
-            error = classify_reply(exc.smtp_code, exc.smtp_error, f"MAIL FROM <{message.envelope_from}>")
+            error = classify_reply(
+                exc.smtp_code, exc.smtp_error, f"MAIL FROM <{message.envelope_from}>"
+            )
             if isinstance(error, PermanentSendError):
                 raise FatalSendError(str(error), exc.smtp_code) from None
             raise error from None
@@ -146,7 +162,8 @@ class SMTPBackend(Backend):
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             raise TemporarySendError(
-                f"{self.where}: connection lost ({exc.__class__.__name__}: {exc})", connection_lost=True
+                f"{self.where}: connection lost ({exc.__class__.__name__}: {exc})",
+                connection_lost=True,
             ) from None
         finally:
             if self._client is not None and getattr(self._client, "sock", None) is None:

@@ -24,9 +24,13 @@ def load_built_email(edition_dir: Path, date: str) -> RenderedEmail:
     try:
         html = (folder / "email.html").read_text(encoding="utf-8")
         text = (folder / "email.txt").read_text(encoding="utf-8")
-        preview = message_from_bytes((folder / "email.eml").read_bytes(), policy=email_policy.default)
+        preview = message_from_bytes(
+            (folder / "email.eml").read_bytes(), policy=email_policy.default
+        )
     except (OSError, UnicodeDecodeError) as exc:
-        raise DeliveryError(f"{folder}: cannot read the built edition ({exc}); rebuild it") from None
+        raise DeliveryError(
+            f"{folder}: cannot read the built edition ({exc}); rebuild it"
+        ) from None
     subject = str(preview.get("Subject", "")).strip()
     if not subject:
         raise DeliveryError(f"{folder / 'email.eml'}: no Subject header; rebuild the edition")

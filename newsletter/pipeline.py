@@ -82,6 +82,23 @@ def preview_message_bytes(email: RenderedEmail, config: Config) -> bytes:
     return message_bytes(message)
 
 
+def _llm_subtopic_chooser(config: Config, papers, *, refresh: bool):
+    """Ask the model for every paper's subtopic up front (concurrently, cached), and hand the
+    grouping stage a chooser that looks the answers up; unanswered papers stay offline."""
+    from newsletter.group.llm import subtopic_choices
+    from newsletter.group.taxonomy import load_taxonomy
+    from newsletter.rewrite.classify import Option, classify_papers
+
+    choices = subtopic_choices(load_taxonomy(config.grouping.taxonomy))
+    options = [Option(c.key, c.title_en, c.description) for c in choices]
+    result = classify_papers(papers, options, config.llm, cache_dir=config.llm_cache_dir, refresh=refresh)
+    log.info(
+        "llm grouping: %d papers placed by the model (%d requests, %d cached, %d fell back)",
+        len(result.picks), result.requests, result.cache_hits, len(result.failures),
+    )
+    return lambda paper, _choices: result.picks.get(paper.id)
+
+
 def build_edition(
     config: Config,
     date: str,
@@ -99,7 +116,10 @@ def build_edition(
             config.source, date, timeout_s=config.fetch.timeout_s, retries=config.fetch.retries
         )
     with timer.stage("group"):
-        grouping = group_papers(digest.papers, config.grouping)
+        chooser = None
+        if config.grouping.mode == "llm" and digest.papers:
+            chooser = _llm_subtopic_chooser(config, digest.papers, refresh=refresh)
+        grouping = group_papers(digest.papers, config.grouping, chooser=chooser)
 
     rewrites = None
     if config.llm.enabled and digest.papers:
@@ -112,6 +132,7 @@ def build_edition(
                 cache_dir=config.llm_cache_dir,
                 refresh=refresh,
                 progress=progress,
+                section_titles=[s.title.en for s in grouping.sections if s.title.en],
             )
 
     with timer.stage("compose"):

@@ -56,8 +56,33 @@ def normalize_english(text: str) -> str:
 
 
 def _alternation(terms: Iterable[str]) -> str:
-    ordered = sorted(set(terms), key=lambda t: (-len(t), t))  # longest first: specific wins
-    return "|".join(re.escape(t) for t in ordered)
+    """A regex matching any of ``terms``, longest first, built as a character trie.
+
+    A flat ``a|b|c`` of a few thousand literals makes ``re`` try every alternative at every
+    position (0.6 s on a 500-paper day); factoring common prefixes makes it one walk down the
+    trie. Greedy optional branches keep "longest match wins", with backtracking to a shorter
+    term when the longer one fails the surrounding context.
+    """
+    trie: dict = {}
+    for term in set(terms):
+        if not term:
+            continue
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = True
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict) -> str:
+    terminal = "" in node
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not terminal else "(?:" + "|".join(branches) + ")"
+    if len(branches) == 1 and not terminal:
+        return body
+    return body + "?" if terminal else body
 
 
 class Scorer:

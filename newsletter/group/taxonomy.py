@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import newsletter
 from newsletter.errors import ConfigError
 from newsletter.model import Bilingual
+from newsletter.yamlfile import read_yaml
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # arXiv categories: cs.CV, eess.IV, math.NA, quant-ph, astro-ph.GA, ...
@@ -258,19 +257,5 @@ def parse_taxonomy(data: Any, source: str) -> Taxonomy:
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy file (default: the bundled ``config/topics.yaml``)."""
     path = path or default_taxonomy_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: taxonomy file not found (grouping.taxonomy)") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read taxonomy ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: invalid YAML in taxonomy ({problem})") from exc
+    data = read_yaml(path, "taxonomy file")
     return parse_taxonomy(data, str(path))

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 import newsletter
 from newsletter.errors import TemplateError
 from newsletter.mathtext import latex_to_unicode
 from newsletter.render.textwrap_cjk import display_width, wrap
+from newsletter.yamlfile import read_yaml
 
 _PACKAGE_DIR = Path(newsletter.__file__).resolve().parent
 
@@ -31,10 +31,7 @@ def bundled_dir(name: str) -> Path:
 
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path) -> dict[str, dict[str, str]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise TemplateError(f"{path}: cannot read the UI string catalogue ({exc})") from exc
+    data = read_yaml(path, "UI string catalogue")
     if not isinstance(data, dict) or not all(
         isinstance(v, dict) and {"en", "zh"} <= v.keys() for v in data.values()
     ):

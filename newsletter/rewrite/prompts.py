@@ -90,6 +90,15 @@ def _render(name: str, variables: dict[str, object]) -> Messages:
     return Messages(system=parts["system"], user=parts["user"], version=prompt.version)
 
 
+def render_template(name: str, variables: dict[str, object]) -> Messages:
+    """Render any prompt template under ``templates/prompts/`` (e.g. the grouping prompt)."""
+    return _render(name, variables)
+
+
+def template_version(name: str) -> str:
+    return _load(name).version
+
+
 def prompt_version() -> str:
     """The combined version of the prompts in use, reported in ``Rewrites.prompt_version``."""
     return f"{_load(PAPER_TEMPLATE).version}+{_load(INTRO_TEMPLATE).version}"

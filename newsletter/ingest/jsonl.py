@@ -8,6 +8,7 @@ Markdown prints, so a day reads the same whichever of its two files is used.
 from __future__ import annotations
 
 import json
+import re
 
 from newsletter.errors import DigestError
 from newsletter.model import Digest, Paper, Summary, canonical_arxiv_id
@@ -46,6 +47,7 @@ _HANDLED_AI_KEYS = (
     set(_SUMMARY_KEYS) | {key for key, _ in _EXTRA_KEYS} | {"title_translation", "translation"}
 ) | {"keywords"}
 _EXPECTED = "expected one JSON object per line"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _as_text(value: object) -> str | None:
@@ -71,7 +73,12 @@ def _authors(value: object) -> tuple[str, ...]:
 
 def _categories(row: dict) -> tuple[str, ...]:
     value = row.get("categories") or ()
-    listed = value.split(",") if isinstance(value, str) else [str(item) for item in value]
+    if isinstance(value, str):
+        listed = value.split(",")
+    elif isinstance(value, list):
+        listed = [str(item) for item in value]
+    else:  # a number or an object where a list belongs: no categories rather than a crash
+        listed = []
     primary = [row["cate"]] if isinstance(row.get("cate"), str) else []
     return unique(item.strip() for item in primary + listed)
 
@@ -126,6 +133,21 @@ def _paper_from_row(row: dict, number: int, source: str) -> Paper:
     )
 
 
+def _without_lone_surrogates(value: object) -> object:
+    """``"\\ud800"`` is valid JSON but not text: such a character would make every UTF-8
+    output fail, so it becomes U+FFFD (paired surrogates already decode to one character)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            _LONE_SURROGATE.sub("\ufffd", key): _without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
+
+
 def read_jsonl(text: str, source: str, date: str | None = None) -> Digest:
     """Read one JSONL digest (raw crawl or AI-enhanced); one paper per non-blank line."""
     papers: list[Paper] = []
@@ -139,6 +161,10 @@ def read_jsonl(text: str, source: str, date: str | None = None) -> Digest:
             raise DigestError(
                 source, f"not JSON ({error.msg} at column {error.colno}); {_EXPECTED}", line=number
             ) from None
+        except RecursionError:
+            raise DigestError(source, f"JSON nested too deeply; {_EXPECTED}", line=number) from None
+        if "\\ud" in line.lower():
+            row = _without_lone_surrogates(row)
         if not isinstance(row, dict):
             raise DigestError(source, f"a JSON {type(row).__name__}; {_EXPECTED}", line=number)
         has_ai = has_ai or isinstance(row.get("AI"), dict)

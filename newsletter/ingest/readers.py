@@ -38,6 +38,8 @@ def reader_for(text: str, source: str) -> Reader:
 
 def read_digest_text(text: str, source: str, date: str | None = None) -> Digest:
     """Read a digest already in memory; ``source`` names it in errors and picks the reader."""
+    # A BOM left on text decoded elsewhere would hide a paper heading on the first line.
+    text = text.removeprefix("\ufeff")
     if date is None:
         match = _DATE_IN_NAME.search(source.rsplit("/", 1)[-1])
         date = match.group(1) if match else None

@@ -196,10 +196,8 @@ def schedule(config_path: Path | None, source: str | None, out_dir: Path | None)
         status = "sent" if report.ok else "partial"
         return JobOutcome(date, status, report.summary(), retry_later=report.retry_later)
 
-    try:
-        run_scheduler(config, job)
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("scheduler stopped", err=True)
+    run_scheduler(config, job)  # returns on Ctrl-C or SIGTERM
+    click.echo("scheduler stopped", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

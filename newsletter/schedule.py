@@ -15,6 +15,8 @@ recipients failed temporarily, the day is retried every ``retry_every_min`` minu
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -168,6 +170,7 @@ def run_scheduler(
     zone = schedule_zone(config)
     trigger = trigger or build_trigger(config.schedule, zone)
     grace = timedelta(hours=config.schedule.misfire_grace_h)
+    blocking = scheduler is None
     if scheduler is None:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
@@ -205,11 +208,27 @@ def run_scheduler(
         next_run_time=first,
         replace_existing=True,
     )
-    log.info(
-        "schedule: %r in %s; next run %s",
-        config.schedule.cron,
-        zone.key,
-        first.isoformat() if first else "never",
+    plan = (
+        f"schedule: {config.schedule.cron!r} in {zone.key}; "
+        f"next run {first.isoformat() if first else 'never'}"
     )
-    scheduler.start()
+    if not blocking:
+        log.info("%s", plan)
+        scheduler.start()
+        return runner
+    try:
+        if threading.current_thread() is threading.main_thread():
+            # systemd stops services with SIGTERM: stop like Ctrl-C, letting a send in progress
+            # finish its current message and ledger entry instead of dying mid-way.
+            signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        log.info("%s", plan)
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping; waiting for a running edition to finish")
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
     return runner
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -23,6 +26,8 @@ from newsletter.schedule import (
     latest_fire_time,
     run_scheduler,
 )
+
+from testpaths import PROJECT_ROOT
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -178,3 +183,26 @@ def test_latest_fire_time_finds_todays_run_for_a_late_start():
 def test_bad_cron_is_a_config_error():
     with pytest.raises(ConfigError, match="schedule.cron"):
         build_trigger(make_config(cron="every morning").schedule, ZONE)
+
+
+def test_schedule_command_logs_its_plan_and_stops_cleanly_on_sigterm(tmp_path):
+    config = tmp_path / "newsletter.yaml"
+    config.write_text("schedule:\n  cron: '0 9 * * mon-fri'\n  timezone: Europe/Berlin\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "schedule", "--config", str(config)],
+        cwd=PROJECT_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        deadline = time.monotonic() + 20
+        while "schedule:" not in line and time.monotonic() < deadline:
+            line = process.stderr.readline()
+        assert "'0 9 * * mon-fri' in Europe/Berlin; next run" in line
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "scheduler stopped" in rest and "Traceback" not in rest

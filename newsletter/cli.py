@@ -200,5 +200,40 @@ def schedule(config_path: Path | None, source: str | None, out_dir: Path | None)
     click.echo("scheduler stopped", err=True)
 
 
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (config: out_dir).")
+@click.option("--full", is_flag=True, help="Rebuild every page, not only what changed.")
+@_fail_cleanly
+def archive(config_path: Path | None, out_dir: Path | None, full: bool) -> None:
+    """Update the static web archive (<out>/site) from the built editions."""
+    from newsletter.archive import update_site
+
+    config = load(config_path, out_dir=out_dir)
+    report = update_site(config, None if full else (), full=full)
+    click.echo(report.summary(), err=True)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (config: out_dir).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+@_fail_cleanly
+def serve(config_path: Path | None, out_dir: Path | None, port: int) -> None:
+    """Bring the archive up to date and preview it on http://127.0.0.1:PORT/."""
+    from newsletter.archive import make_server, update_site
+
+    config = load(config_path, out_dir=out_dir)
+    click.echo(update_site(config, ()).summary(), err=True)
+    server = make_server(config.site_dir, port)
+    click.echo(f"serving {config.site_dir} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -92,6 +92,8 @@ class _Handler:
         with self.server.lock:
             self.server.sessions += 1  # one per connection (and again after STARTTLS)
         session.host_name = hostname  # aiosmtpd leaves this to a handler that hooks EHLO
+        if not self.server.offer_8bitmime:
+            responses = [line for line in responses if "8BITMIME" not in line]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: ANN001
@@ -153,6 +155,7 @@ class SMTPTestServer:
         self.lock = threading.Lock()
         self.data_delay_s = 0.0
         self.sessions = 0
+        self.offer_8bitmime = True
         self.users = dict(users or {})
         kwargs: dict = {}
         if tls != "none":

@@ -255,3 +255,12 @@ def test_file_backend_writes_one_eml_each_and_console_marks_nothing(tmp_path, ca
     assert Ledger.load(tmp_path, DATE).is_sent("bob@example.org")
     again = send_edition(edition(), config(None, backend="file"), out_dir=tmp_path)
     assert again.sent == () and len(again.skipped_already_sent) == 3
+
+
+def test_a_server_without_8bitmime_gets_7bit_messages(server, tmp_path):
+    server.offer_8bitmime = False
+    report = send_edition(edition(), config(server), out_dir=tmp_path)
+    assert report.ok and len(server.messages) == 3
+    for received in server.messages:
+        assert received.data.isascii() and "BODY=8BITMIME" not in received.mail_options
+        assert "今日论文" in received.parsed().get_body(("html",)).get_content()

@@ -1,17 +1,22 @@
 """Render an ``Edition`` into the email (HTML + text), the Markdown and the JSON editions.
 
-The email has a size budget (Gmail clips messages over ~102 KB): ``render_email`` takes a
-``measure`` callback that returns the encoded size of the message a rendered email would
-become, and degrades in steps a reader accepts (shorter author lists, then fewer papers per
-section with "N more on the web" links, Highlights kept whole) until it fits.
+The email has a size budget (Gmail clips messages over ~102 KB): ``email_within_budget``
+takes a ``measure`` callback that returns the encoded size of the message a rendered email
+would become, and degrades in steps a reader accepts until it fits (see ``budget``). Papers
+that are not shown in full stay reachable: through the web page when an archive URL is
+configured, else each as a one-line link in its section.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Literal
+
+from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.edition_json import edition_to_json
@@ -23,26 +28,32 @@ from newsletter.render.environment import (
     load_catalogue,
     render_template,
 )
+from newsletter.render.fragments import FragmentCache, PaperParts, link_label
+from newsletter.render.inline import ClassStyles, class_styles, inline_classes
 
 log = logging.getLogger(__name__)
 
 HTML_LANG = {"bilingual": "en", "zh": "zh-CN", "en": "en"}
-# Papers shown per topic section as the budget tightens (None = all).
-SECTION_CAPS: tuple[int | None, ...] = (None, 25, 15, 10, 7, 5, 3, 2, 1, 0)
+LinkText = Literal["title", "short", "id"]
 
 
 @dataclass(frozen=True)
 class SectionView:
-    """A section as a template shows it: maybe only its first papers, with a link to the rest."""
+    """A section as a template shows it: maybe only its first papers, the rest as links."""
 
     id: str
     kind: str
     heading: str
     title: object
-    entries: tuple[Entry, ...]
+    entries: tuple[Entry, ...]  # shown in full
     hidden: int = 0
     more_url: str | None = None
     anchor: str = ""
+    hidden_entries: tuple[Entry, ...] = ()  # listed as links (or behind more_url)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries) + self.hidden
 
 
 @dataclass(frozen=True)
@@ -50,11 +61,24 @@ class EmailPlan:
     """How much of the edition the email shows; each degradation step tightens it."""
 
     max_authors: int
-    section_cap: int | None = None
+    full_papers: int | None = None  # topic papers shown in full, round-robin over sections
+    # Papers whose TL;DRs the text part keeps (same order); the others get title and link.
+    text_full: int | None = None
+    link_text: LinkText = "title"  # how a paper not shown in full is listed
 
-    def describe(self) -> str:
-        cap = "all papers" if self.section_cap is None else f"{self.section_cap} papers per section"
-        return f"{cap}, {self.max_authors} authors each"
+    def describe(self, total: int, *, web: bool = False) -> str:
+        if self.full_papers is None or self.full_papers >= total:
+            shown = f"all {total} papers in full"
+        else:
+            rest = "on the web page" if web else f"listed as {self.link_text} links"
+            shown = f"{self.full_papers} of {total} papers in full, the rest {rest}"
+        text = ""
+        if self.text_full == 0:
+            text = "; text part: titles and links only"
+        elif self.text_full is not None and self.text_full < total:
+            text = f"; text part: TL;DRs of the first {self.text_full}, titles and links after"
+        author = "author" if self.max_authors == 1 else "authors"
+        return f"{shown}, {self.max_authors} {author} each{text}"
 
 
 @dataclass(frozen=True)
@@ -62,8 +86,8 @@ class EmailReport:
     size: int
     html_bytes: int
     plan: EmailPlan
-    shown: int
-    linked: int
+    shown: int  # distinct papers shown in full
+    linked: int  # distinct papers only listed as links / behind the section's web link
     fits: bool
     steps: tuple[str, ...] = field(default_factory=tuple)
 
@@ -73,6 +97,21 @@ def _heading(section: EditionSection, language: str) -> str:
     if language == "bilingual":
         return f"{title.en} · {title.zh}" if title.en != title.zh else str(title.en)
     return str(title.zh if language == "zh" else title.en)
+
+
+def priority_order(edition: Edition) -> list[tuple[int, int]]:
+    """(section index, entry index) of the papers a capped email shows first.
+
+    Round-robin over the topic sections (every topic gets its first papers before any gets
+    more), then "seen before". Highlights are always shown whole, so they are not listed.
+    """
+    order: list[tuple[int, int]] = []
+    for kinds in (("topic",), ("seen_before",)):
+        sections = [(i, s) for i, s in enumerate(edition.sections) if s.kind in kinds]
+        depth = max((len(s.entries) for _, s in sections), default=0)
+        for rank in range(depth):
+            order.extend((i, rank) for i, s in sections if rank < len(s.entries))
+    return order
 
 
 class Renderer:
@@ -85,6 +124,7 @@ class Renderer:
         self.strings = load_catalogue(
             catalogue_path or bundled_dir("templates") / "i18n" / "strings.yaml"
         )
+        self._fragments: dict[int, tuple[Edition, FragmentCache]] = {}
 
     # -- shared context --------------------------------------------------------------------
     def web_url(self, edition: Edition) -> str | None:
@@ -101,7 +141,9 @@ class Renderer:
         ui = Catalogue(self.strings, edition.language)
         template = self.config.email.subject or ui("subject")
         subject = template.format(
-            title=self.newsletter_title(edition.language), date=edition.date, count=edition.paper_count
+            title=self.newsletter_title(edition.language),
+            date=edition.date,
+            count=edition.paper_count,
         )
         return " ".join(subject.split())  # never a CR/LF in a header
 
@@ -111,24 +153,26 @@ class Renderer:
         count = ui("papers_count", count=edition.paper_count)
         return f"{count}: {', '.join(themes)}" if themes else ui("empty_day")
 
-    def _views(self, edition: Edition, cap: int | None) -> tuple[SectionView, ...]:
+    def _views(self, edition: Edition, full_papers: int | None) -> tuple[SectionView, ...]:
         web_url = self.web_url(edition)
+        shown = [len(s.entries) for s in edition.sections]
+        if full_papers is not None:
+            shown = [len(s.entries) if s.kind == "highlights" else 0 for s in edition.sections]
+            for section_index, _ in priority_order(edition)[:full_papers]:
+                shown[section_index] += 1
         views = []
-        for section in edition.sections:
-            entries = section.entries
-            hidden = 0
-            if cap is not None and section.kind != "highlights" and len(entries) > cap:
-                entries, hidden = entries[:cap], len(entries) - cap
+        for section, count in zip(edition.sections, shown, strict=True):
             views.append(
                 SectionView(
                     id=section.id,
                     kind=section.kind,
                     heading=_heading(section, edition.language),
                     title=section.title,
-                    entries=entries,
-                    hidden=hidden,
+                    entries=section.entries[:count],
+                    hidden=len(section.entries) - count,
                     more_url=f"{web_url}#{section.id}" if web_url else None,
                     anchor=section.id,
+                    hidden_entries=section.entries[count:],
                 )
             )
         return tuple(views)
@@ -149,19 +193,75 @@ class Renderer:
             "preheader": self.preheader(edition),
             "count": edition.paper_count,
             "intro": edition.intro,
-            "sections": self._views(edition, plan.section_cap),
+            "sections": self._views(edition, plan.full_papers),
             "max_authors": plan.max_authors,
+            "link_text": plan.link_text,
             "web_url": self.web_url(edition),
             # The per-recipient link is put in by delivery; the edition shows the generic one.
             "unsubscribe_url": unsubscribe.replace("{email}", "") if unsubscribe else None,
         }
 
+    # -- email styles --------------------------------------------------------------------------
+    @cached_property
+    def class_styles(self) -> ClassStyles | None:
+        """The stylesheet as class -> declarations, or None when it needs premailer."""
+        loader = self.env.loader
+        assert loader is not None
+        inlined = loader.get_source(self.env, "email/email.css")[0]
+        kept = loader.get_source(self.env, "email/_media.css")[0]
+        return class_styles(inlined, kept)
+
+    def _inline(self, html: str) -> str:
+        styles = self.class_styles
+        return inline_classes(html, styles) if styles is not None else html
+
+    def ranks(self, edition: Edition) -> dict[int, int]:
+        """Each entry's place in ``priority_order`` (Highlights first), by ``id(entry)``."""
+        ranks = {id(e): 0 for s in edition.sections if s.kind == "highlights" for e in s.entries}
+        for rank, (section, index) in enumerate(priority_order(edition)):
+            ranks[id(edition.sections[section].entries[index])] = rank
+        return ranks
+
+    def fragments(self, edition: Edition) -> FragmentCache:
+        """The per-paper fragment cache of ``edition`` (kept while the edition is rendered)."""
+        cached = self._fragments.get(id(edition))
+        if cached is not None and cached[0] is edition:
+            return cached[1]
+        ui = Catalogue(self.strings, edition.language)
+        parts = PaperParts(
+            ui=ui,
+            show_en=edition.language in ("bilingual", "en"),
+            show_zh=edition.language in ("bilingual", "zh"),
+        )
+        cache = FragmentCache(self.env, parts, self._inline)
+        self._fragments = {id(edition): (edition, cache)}  # one edition at a time
+        return cache
+
     # -- the editions --------------------------------------------------------------------------
     def email(self, edition: Edition, plan: EmailPlan) -> RenderedEmail:
-        from newsletter.render.inline import inline_css
-
+        fragments = self.fragments(edition)
         context = self._context(edition, plan)
-        html = inline_css(render_template(self.env, "email/edition.html.j2", **context))
+
+        def paper_html(entry: Entry) -> Markup:
+            return fragments.html(entry, plan.max_authors)
+
+        ranks = self.ranks(edition)
+
+        def paper_text(entry: Entry, number: str) -> str:
+            brief = plan.text_full is not None and ranks.get(id(entry), 0) >= plan.text_full
+            return fragments.text(entry, number, plan.max_authors, brief)
+
+        def label(entry: Entry) -> str:
+            return link_label(entry, plan.link_text)
+
+        context.update(paper_html=paper_html, paper_text=paper_text, link_label=label)
+        html = render_template(self.env, "email/edition.html.j2", **context)
+        if self.class_styles is not None:
+            html = inline_classes(html, self.class_styles)
+        else:
+            from newsletter.render.inline import inline_css
+
+            html = inline_css(html)
         text = render_template(self.env, "text/edition.txt.j2", **context)
         return RenderedEmail(
             date=edition.date,
@@ -180,47 +280,28 @@ class Renderer:
     def json(self, edition: Edition) -> str:
         return edition_to_json(edition)
 
+    def coverage(self, edition: Edition, plan: EmailPlan) -> tuple[int, int]:
+        """(papers shown in full, papers only linked) under ``plan``: together, all papers."""
+        views = self._views(edition, plan.full_papers)
+        shown = {e.paper.id for v in views for e in v.entries}
+        listed = {e.paper.id for v in views for e in v.hidden_entries}
+        return len(shown), len(listed - shown)
+
     def email_within_budget(
         self, edition: Edition, measure: Callable[[RenderedEmail], int]
     ) -> tuple[RenderedEmail, EmailReport]:
         """The fullest email whose encoded message fits ``config.email.max_bytes``."""
-        budget = self.config.email.max_bytes
-        full_authors = self.config.email.max_authors
-        plans = [EmailPlan(full_authors)]
-        plans += [EmailPlan(min(full_authors, 3), cap) for cap in SECTION_CAPS]
-        steps: list[str] = []
-        rendered = report = None
-        for plan in _dedupe(plans):
-            rendered = self.email(edition, plan)
-            size = measure(rendered)
-            shown = sum(
-                len(v.entries) for v in self._views(edition, plan.section_cap) if v.kind != "highlights"
-            )
-            hidden = sum(v.hidden for v in self._views(edition, plan.section_cap))
-            report = EmailReport(
-                size=size,
-                html_bytes=len(rendered.html.encode("utf-8")),
-                plan=plan,
-                shown=shown,
-                linked=hidden,
-                fits=size <= budget,
-                steps=tuple(steps),
-            )
-            if size <= budget:
-                break
-            steps.append(f"{plan.describe()}: {size} bytes > {budget}")
-        assert rendered is not None and report is not None
-        if not report.fits:
-            log.warning("email is %d bytes even at its most compact (budget %d)", report.size, budget)
-        return rendered, replace(report, steps=tuple(steps))
+        from newsletter.render.budget import fit_email
+
+        return fit_email(self, edition, measure)
 
 
-def _dedupe(plans: list[EmailPlan]) -> list[EmailPlan]:
-    seen: list[EmailPlan] = []
-    for plan in plans:
-        if plan not in seen:
-            seen.append(plan)
-    return seen
-
-
-__all__ = ["EmailPlan", "EmailReport", "Renderer", "SectionView", "bundled_dir", "Path"]
+__all__ = [
+    "EmailPlan",
+    "EmailReport",
+    "Path",
+    "Renderer",
+    "SectionView",
+    "bundled_dir",
+    "priority_order",
+]

@@ -92,7 +92,7 @@ def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     search.append(str(bundled_dir("templates")))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "html.j2", "xml.j2"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

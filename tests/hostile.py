@@ -347,3 +347,95 @@ def read_checked(base: tuple[str, bytes], mutations: Sequence[Mutation]) -> None
     mutated = apply_mutations(data, mutations)
     check_text(mutated.decode("utf-8", "replace"), suffix)
     check_bytes(mutated, suffix)
+
+
+# --- hostile digests and the checks every output must pass ---------------------------------
+HOSTILE_DATE = "2026-02-10"
+HOSTILE_URLS = ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>")
+CONTENT_MARK = "alert(1)"  # every payload calls it: wherever it shows, it must be inert text
+
+
+def hostile_jsonl_rows() -> list[dict]:
+    """Three papers whose every text field carries a payload (ids stay valid: they are checked)."""
+    rows = []
+    for n, payload in enumerate((SCRIPTY[0], SCRIPTY[1], SCRIPTY[2]), start=1):
+        rows.append(
+            {
+                "id": f"2602.1000{n}",
+                "title": f"Paper {n} {payload} [x](javascript:alert(1)) {{{{ 7*7 }}}}",
+                "authors": [f"Eve {payload}", "Mallory <iframe src=//evil></iframe>"],
+                "categories": ["cs.CV", "cs.LG"],
+                "abs": HOSTILE_URLS[n - 1],
+                "pdf": HOSTILE_URLS[(n) % 3],
+                "code_url": HOSTILE_URLS[(n + 1) % 3],
+                "comment": f"Accepted {payload}",
+                "summary": f"We study x<y and a>b. {HOSTILE_TEXT}\n  Second paragraph {payload}.",
+                "AI": {
+                    "tldr": f"本文研究了视觉模型 {payload} 并取得了显著提升。",
+                    "motivation": f"动机 {SCRIPTY[4]}",
+                    "method": f"方法 {SCRIPTY[5]} {SCRIPTY[6]}",
+                    "result": f"结果 {SCRIPTY[3]}",
+                    "conclusion": f"结论 {SCRIPTY[9]}",
+                    "title_translation": f"中文标题 {payload}",
+                    "keywords": ["<script>alert(1)</script>", "javascript:alert(1)"],
+                    "AI_Comments": f"<b onmouseover=alert(1)>bold</b> {payload}",
+                },
+            }
+        )
+    return rows
+
+
+def hostile_markdown() -> str:
+    """The same attack in the Markdown digest layout (heading, author line, labelled fields)."""
+    papers = []
+    for n, payload in enumerate(SCRIPTY[:4], start=1):
+        papers.append(
+            f"### [{n}] [Paper {n} {payload}](https://arxiv.org/abs/2602.2000{n})\n"
+            f"*Eve {payload},Mallory <svg/onload=alert(1)>*\n\n"
+            f"Main category: cs.CV\n\n"
+            f"TL;DR: 本文研究了视觉模型 {payload} 并取得了显著提升。\n\n"
+            f"<details>\n  <summary>Details</summary>\n"
+            f"Motivation: 动机 {SCRIPTY[4]}\n\nMethod: 方法 {SCRIPTY[5]}\n\n"
+            f"Result: 结果 {SCRIPTY[6]}\n\nConclusion: 结论 {SCRIPTY[7]}\n\n"
+            f"Code: javascript:alert(1)\n\n"
+            f"Abstract: We study x<y. {HOSTILE_TEXT}\n\n</details>\n\n"
+        )
+    return "<div id=toc></div>\n\n# Table of Contents\n\n- [cs.CV](#cs.CV) [Total: 4]\n\n" + "".join(papers)
+
+
+def unsafe_html(html: str) -> list[str]:
+    """What in ``html`` could run script: script/iframe/object elements carrying content,
+    on* attributes, javascript:/vbscript:/data: URLs, CSS expressions. Empty when safe."""
+    from lxml import html as lxml_html
+
+    problems = []
+    document = lxml_html.document_fromstring(html)
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments, processing instructions
+        tag = element.tag.lower()
+        if tag in ("iframe", "object", "embed", "frame", "applet", "svg", "math", "base"):
+            problems.append(f"<{tag}> element")
+        if tag == "script" and (element.get("src") is None and CONTENT_MARK in (element.text or "")):
+            problems.append(f"script running content: {element.text[:60]!r}")
+        if tag == "style" and "expression(" in (element.text or "").lower():
+            problems.append("CSS expression in <style>")
+        for name, value in element.attrib.items():
+            lowered = "".join(value.split()).lower()
+            if name.lower().startswith("on"):
+                problems.append(f"<{tag} {name}=...> event handler")
+            if name.lower() in ("href", "src", "action", "formaction", "xlink:href", "background",
+                                "poster", "srcset") and lowered.startswith(
+                ("javascript:", "vbscript:", "data:text/html")
+            ):
+                problems.append(f"<{tag} {name}={value[:40]!r}>")
+            if name.lower() == "style" and ("expression(" in lowered or "javascript:" in lowered):
+                problems.append(f"<{tag} style={value[:40]!r}>")
+    return problems
+
+
+def unsafe_markdown(text: str) -> list[str]:
+    """Render Markdown as GitHub-like renderers do (raw HTML allowed) and check the HTML."""
+    import markdown
+
+    return unsafe_html("<html><body>" + markdown.markdown(text) + "</body></html>")

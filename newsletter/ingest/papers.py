@@ -17,6 +17,7 @@ from .text import detect_language, https_arxiv, unique
 
 # arXiv categories ("cs.CV", "quant-ph", "cond-mat.soft"). Crawls also list MSC and ACM class
 # codes ("68T07 (Primary)", "F.2.2; I.2.7") among categories: those are not sections.
+_WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
 
@@ -24,11 +25,20 @@ def finish_paper(paper: Paper) -> Paper:
     """Fill what every paper must have: arXiv URLs and the language of its summary."""
     return replace(
         paper,
-        abs_url=https_arxiv(paper.abs_url) or f"https://arxiv.org/abs/{paper.id}",
-        pdf_url=https_arxiv(paper.pdf_url) or f"https://arxiv.org/pdf/{paper.id}",
+        abs_url=https_arxiv(_web_url(paper.abs_url)) or f"https://arxiv.org/abs/{paper.id}",
+        pdf_url=https_arxiv(_web_url(paper.pdf_url)) or f"https://arxiv.org/pdf/{paper.id}",
+        code_url=_web_url(paper.code_url),
         categories=unique(c for c in paper.categories if _ARXIV_CATEGORY.match(c)),
         summary_language=_summary_language(paper.summary),
     )
+
+
+def _web_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) link; anything else (``javascript:``, ``data:``, a bare
+    word) would become a live link in every edition, so it is dropped."""
+    if url and _WEB_URL.match(url.strip()):
+        return url.strip()
+    return None
 
 
 def _summary_language(summary: Summary) -> Language | None:

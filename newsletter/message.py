@@ -167,7 +167,7 @@ def _list_unsubscribe(
 # -- transfer encodings ---------------------------------------------------------------------
 
 _TAG_OR_COMMENT = re.compile(r"<!--.*?-->|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.DOTALL)
-_PRESERVE_OPEN = re.compile(r"<(pre|textarea|script)\b", re.IGNORECASE)
+_PRESERVE_OPEN = re.compile(r"<(pre|textarea|script|style)\b", re.IGNORECASE)
 
 
 def _pieces(line: str) -> list[tuple[str, str]]:
@@ -175,14 +175,15 @@ def _pieces(line: str) -> list[tuple[str, str]]:
 
     ``break_after`` is "space" when the piece is followed by a space that may become a newline,
     "insert" when a newline may be inserted after the piece, or "" when nothing may change.
-    Both are invisible in HTML: a space in text or between attributes is whitespace either way,
-    and a tag may have whitespace right before its closing '>'. Inside <pre>, <textarea> and
-    <script> whitespace matters, so nothing there is touched; nor inside quoted attribute values
+    Both are invisible in HTML: a space in text is whitespace either way, and a tag may have
+    whitespace right before its closing '>'. Inside <pre>, <textarea>,
+    <script> and <style> (a CSS string such as 'PingFang SC' must stay on one line) whitespace
+    matters, so nothing there is touched; nor inside quoted attribute values
     (URLs) or comments.
     """
     pieces: list[tuple[str, str]] = []
     position = 0
-    preserve_until: str | None = None  # inside <pre>, <textarea> or <script>
+    preserve_until: str | None = None  # inside <pre>, <textarea>, <script> or <style>
 
     def add_text(text: str) -> str:
         """Add the words of ``text``; return its last word, which is glued to what follows."""

@@ -242,3 +242,14 @@ def test_without_8bitmime_nothing_is_8bit():
         ["quoted-printable", "quoted-printable"],
     )
     assert parse(data).get_body(("plain",)).get_content().replace("\r\n", "\n") == "你好, world\n"
+
+
+def test_style_blocks_and_comments_are_never_broken():
+    css = "".join(
+        f".c{i} {{ font-family: 'Helvetica Neue', 'PingFang SC', sans-serif; }} " for i in range(30)
+    )
+    line = f"<style>{css}</style><!--[if mso]><table><tr><td>{'x ' * 500}</td></tr></table><![endif]-->"
+    wrapped = wrap_html_line(line + "<p>" + "word " * 400 + "</p>")
+    assert f">{css}</style>" in wrapped  # the CSS itself is untouched
+    assert "<!--[if mso]>" in wrapped and ("x " * 500) in wrapped
+    assert max(len(x) for x in wrapped.split("\n")[1:]) <= 900  # the text after them is wrapped

@@ -252,4 +252,4 @@ def test_style_blocks_and_comments_are_never_broken():
     wrapped = wrap_html_line(line + "<p>" + "word " * 400 + "</p>")
     assert f">{css}</style>" in wrapped  # the CSS itself is untouched
     assert "<!--[if mso]>" in wrapped and ("x " * 500) in wrapped
-    assert max(len(x) for x in wrapped.split("\n")[1:]) <= 900  # the text after them is wrapped
+    assert max(len(x) for x in wrapped.split("\n")[-3:]) <= 900  # the text after them is wrapped

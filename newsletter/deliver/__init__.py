@@ -16,19 +16,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from newsletter.config import DeliveryConfig
-from newsletter.deliver.base import (
-    Backend,
-    FatalSendError,
-    OutgoingMessage,
-    PermanentSendError,
-    TemporarySendError,
-)
-from newsletter.deliver.ledger import Ledger, LedgerEntry, ledger_lock, utc_now
+from newsletter.deliver.base import Backend, OutgoingMessage
+from newsletter.deliver.ledger import Ledger, ledger_lock
+from newsletter.deliver.loop import DEFAULT_BACKOFF, Backoff, SendLoop
 from newsletter.deliver.recipients import load_recipients
 from newsletter.deliver.report import DeliveryReport
 from newsletter.errors import ConfigError
@@ -48,18 +42,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delay before retry ``n`` (1-based): base * 2**(n-1), capped, times a random 0.5-1.0."""
-
-    base_s: float = 2.0
-    max_s: float = 120.0
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        jitter = 0.5 + 0.5 * (rng or random).random()  # spread retries of parallel senders
-        return min(self.max_s, self.base_s * 2 ** (attempt - 1)) * jitter
 
 
 def smtp_password(config: DeliveryConfig, environ: Mapping[str, str] | None = None) -> str | None:
@@ -123,7 +105,7 @@ def send_edition(
     force: bool = False,
     environ: Mapping[str, str] | None = None,
     backend: Backend | None = None,
-    backoff: Backoff = Backoff(),
+    backoff: Backoff = DEFAULT_BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
@@ -191,8 +173,15 @@ def send_edition(
                 len(skipped),
                 ledger.path,
             )
-        loop = _SendLoop(
-            config, backend, ledger, compose, backoff, sleep, clock, rng or random.Random()
+        loop = SendLoop(
+            config,
+            backend,
+            ledger,
+            compose,
+            backoff=backoff,
+            sleep=sleep,
+            clock=clock,
+            rng=rng or random.Random(),
         )
         try:
             loop.run(pending)
@@ -209,133 +198,3 @@ def send_edition(
     )
     (log.info if report.ok else log.warning)("%s", report.summary())
     return report
-
-
-class _SendLoop:
-    """Sends to each pending recipient in turn; records every outcome as it happens."""
-
-    def __init__(self, config, backend, ledger, compose, backoff, sleep, clock, rng) -> None:  # noqa: ANN001
-        self.config: DeliveryConfig = config
-        self.backend: Backend = backend
-        self.ledger: Ledger = ledger
-        self.compose: Callable[[Mailbox, bool], OutgoingMessage] = compose
-        self.backoff: Backoff = backoff
-        self.sleep = sleep
-        self.clock = clock
-        self.rng = rng
-        self.sent: list[str] = []
-        self.failed_permanent: dict[str, str] = {}
-        self.failed_temporary: dict[str, str] = {}
-        self._on_connection = 0  # messages sent over the current connection
-        self._next_slot = clock()
-
-    def run(self, pending: list[Mailbox]) -> None:
-        for index, recipient in enumerate(pending):
-            try:
-                self._deliver(recipient)
-            except FatalSendError as exc:
-                log.error("%s: %s; stopping", self.ledger.date, exc)
-                for rest in pending[index + 1 :]:
-                    self._record(rest, "failed_temporary", None, f"not sent: {exc}", 0)
-                return
-            except _ServerUnreachable as exc:
-                log.error("%s: %s; stopping", self.ledger.date, exc)
-                for rest in pending[index + 1 :]:
-                    self._record(rest, "failed_temporary", None, f"not sent: {exc}", 0)
-                return
-
-    def _wait_for_rate_limit(self) -> None:
-        if not self.config.rate_per_s:
-            return
-        wait = self._next_slot - self.clock()
-        if wait > 0:
-            self.sleep(wait)
-        self._next_slot = max(self._next_slot, self.clock()) + 1.0 / self.config.rate_per_s
-
-    def _deliver(self, recipient: Mailbox) -> None:
-        message: OutgoingMessage | None = None
-        attempt = 0
-        while True:
-            attempt += 1
-            connecting = False
-            try:
-                if self._on_connection >= self.config.batch_size:
-                    self.backend.close()
-                    self._on_connection = 0
-                if not self.backend.is_open:
-                    connecting = True
-                    self.backend.open()
-                    self._on_connection = 0
-                    connecting = False
-                if message is None or (message.needs_8bit and not self.backend.accepts_8bit):
-                    # Same message (same Message-ID) on every retry, so duplicates can be spotted.
-                    message = self.compose(recipient, self.backend.accepts_8bit)
-                self._wait_for_rate_limit()
-                self.backend.send(message)
-            except TemporarySendError as exc:
-                if exc.connection_lost:
-                    self.backend.close()
-                if attempt > self.config.retries:
-                    self._record(recipient, "failed_temporary", message, str(exc), attempt)
-                    if connecting:
-                        raise _ServerUnreachable(str(exc)) from None
-                    return
-                delay = self.backoff.delay(attempt, self.rng)
-                log.warning(
-                    "%s: %s; retry %d/%d in %.1f s",
-                    recipient.addr_spec,
-                    exc,
-                    attempt,
-                    self.config.retries,
-                    delay,
-                )
-                self.sleep(delay)
-                continue
-            except PermanentSendError as exc:
-                self._on_connection += 1
-                self._record(recipient, "failed_permanent", message, str(exc), attempt)
-                return
-            except FatalSendError as exc:
-                self._record(recipient, "failed_temporary", message, str(exc), attempt)
-                raise
-            self._on_connection += 1
-            self._record(recipient, "sent", message, None, attempt)
-            return
-
-    def _record(
-        self,
-        recipient: Mailbox,
-        status: str,
-        message: OutgoingMessage | None,
-        detail: str | None,
-        attempts: int,
-    ) -> None:
-        address = recipient.addr_spec
-        if status == "sent":
-            self.sent.append(address)
-            log.debug(
-                "%s: sent to %s (%s)",
-                self.ledger.date,
-                address,
-                message.message_id if message else "",
-            )
-        elif status == "failed_permanent":
-            self.failed_permanent[address] = detail or ""
-            log.warning("%s: %s will not get it: %s", self.ledger.date, address, detail)
-        else:
-            self.failed_temporary[address] = detail or ""
-        if self.backend.records_delivery:
-            entry = LedgerEntry(
-                recipient=address,
-                status=status,
-                time=utc_now(),  # type: ignore[arg-type]
-                message_id=message.message_id if message else None,
-                detail=detail,
-                attempts=attempts,
-                backend=self.backend.name,
-            )
-            self.ledger.record(recipient.key, entry)
-
-
-class _ServerUnreachable(Exception):
-    """Connecting kept failing: the rest of the list would fail the same way."""

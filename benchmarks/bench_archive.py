@@ -62,8 +62,10 @@ def load_samples(config: Config) -> list[tuple[Digest, Grouping]]:
 
 def shifted(digest: Digest, grouping: Grouping, day: date, serial: int) -> tuple[Digest, Grouping]:
     """The sample as the digest of ``day``, its papers renumbered to ids no other day has."""
-    new_ids = {paper.id: f"{9000 + serial // 100:04d}.{serial % 100:02d}{n:03d}" for n, paper in
-               enumerate(digest.papers)}
+    new_ids = {
+        paper.id: f"{9000 + serial // 100:04d}.{serial % 100:02d}{n:03d}"
+        for n, paper in enumerate(digest.papers)
+    }
     papers = tuple(
         replace(
             paper,
@@ -84,7 +86,9 @@ def shifted(digest: Digest, grouping: Grouping, day: date, serial: int) -> tuple
     )
 
 
-def write_day(config: Config, samples: list[tuple[Digest, Grouping]], day: date, serial: int) -> None:
+def write_day(
+    config: Config, samples: list[tuple[Digest, Grouping]], day: date, serial: int
+) -> None:
     digest, grouping = shifted(*samples[serial % len(samples)], day, serial)
     edition = compose_edition(digest, grouping, language="bilingual")
     folder = config.out_dir / day.isoformat()
@@ -95,7 +99,9 @@ def write_day(config: Config, samples: list[tuple[Digest, Grouping]], day: date,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=250)
-    parser.add_argument("--keep", type=Path, help="Build in this folder (kept) instead of a temp one.")
+    parser.add_argument(
+        "--keep", type=Path, help="Build in this folder (kept) instead of a temp one."
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
@@ -110,15 +116,19 @@ def main() -> None:
         print(f"generated {args.days} editions from {len(samples)} samples in {generate_s:.1f} s")
 
         full = update_site(config, full=True)
-        print(f"full build: {full.seconds:.2f} s, {len(full.written)} files, "
-              f"site {site_size(config.site_dir) / 1e6:.1f} MB")
+        print(
+            f"full build: {full.seconds:.2f} s, {len(full.written)} files, "
+            f"site {site_size(config.site_dir) / 1e6:.1f} MB"
+        )
 
         new_day = first + timedelta(days=args.days)
         write_day(config, samples, new_day, args.days)
         added = update_site(config, [new_day.isoformat()])
-        print(f"add one day: {added.seconds:.3f} s, {len(added.written)} files "
-              f"({', '.join(added.rendered_days)} pages; {len(added.rendered_topics)} topics), "
-              f"site {site_size(config.site_dir) / 1e6:.1f} MB")
+        print(
+            f"add one day: {added.seconds:.3f} s, {len(added.written)} files "
+            f"({', '.join(added.rendered_days)} pages; {len(added.rendered_topics)} topics), "
+            f"site {site_size(config.site_dir) / 1e6:.1f} MB"
+        )
         # As the CLI does it: a fresh process, so template compilation counts too.
         fresh_day = first + timedelta(days=args.days + 1)
         write_day(config, samples, fresh_day, args.days + 1)
@@ -129,8 +139,9 @@ def main() -> None:
             f"r = update_site(c, [{fresh_day.isoformat()!r}]); "
             "print(f'{r.seconds:.3f} {time.perf_counter() - t:.3f}')"
         )
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         update_s, with_imports_s = done.stdout.split()
         print(f"add one day in a fresh process: {update_s} s ({with_imports_s} s with imports)")
         search_index = config.site_dir / "search-index.json"

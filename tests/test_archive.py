@@ -77,7 +77,9 @@ def category_grouping(papers: list[Paper], highlights: tuple[str, ...] = ()) -> 
             )
             for category, ids in sections.items()
         ),
-        highlights=tuple(Highlight(paper_id=pid, reasons=("keyword: vision",)) for pid in highlights),
+        highlights=tuple(
+            Highlight(paper_id=pid, reasons=("keyword: vision",)) for pid in highlights
+        ),
     )
 
 
@@ -105,16 +107,27 @@ def write_day(
 
 
 def site_config(out_dir: Path, **archive: object) -> Config:
-    return load_config(None, {"out_dir": str(out_dir), "archive": archive}, search=False, environ={})
+    return load_config(
+        None, {"out_dir": str(out_dir), "archive": archive}, search=False, environ={}
+    )
 
 
 def three_days(out_dir: Path) -> list[str]:
     """Days in two months; the January day has a topic (cs.RO) the others lack."""
-    write_day(out_dir, "2026-01-30", [make_paper("2601.00001", "Robot Arms", "cs.RO"),
-                                      make_paper("2601.00002", "Depth Maps")])
-    write_day(out_dir, "2026-02-02", [make_paper("2602.00001", "Gaussian Splats"),
-                                      make_paper("2602.00002", "Language Agents", "cs.CL")],
-              highlights=("2602.00001",))
+    write_day(
+        out_dir,
+        "2026-01-30",
+        [make_paper("2601.00001", "Robot Arms", "cs.RO"), make_paper("2601.00002", "Depth Maps")],
+    )
+    write_day(
+        out_dir,
+        "2026-02-02",
+        [
+            make_paper("2602.00001", "Gaussian Splats"),
+            make_paper("2602.00002", "Language Agents", "cs.CL"),
+        ],
+        highlights=("2602.00001",),
+    )
     write_day(out_dir, "2026-02-03", [make_paper("2602.00003", "Video Diffusion")])
     return ["2026-01-30", "2026-02-02", "2026-02-03"]
 
@@ -124,11 +137,7 @@ def parse(path: Path):
 
 
 def mtimes(site: Path) -> dict[str, int]:
-    return {
-        str(p.relative_to(site)): p.stat().st_mtime_ns
-        for p in site.rglob("*")
-        if p.is_file()
-    }
+    return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
 
 
 @pytest.fixture
@@ -143,9 +152,20 @@ def test_full_build_writes_every_page(out: Path) -> None:
     site = config.site_dir
     assert report.full and report.days == tuple(dates)
     assert report.rendered_days == tuple(dates)
-    for name in ("index.html", "feed.xml", "search.html", "search-index.json", "static/site.css",
-                 "static/lang.js", "static/search.js", "topics/cs-ro.html", "topics/cs-cv.html",
-                 "topics/cs-cv/2026-01.html", "topics/cs-cv/2026-02.html", "topics/cs-cl.html"):
+    for name in (
+        "index.html",
+        "feed.xml",
+        "search.html",
+        "search-index.json",
+        "static/site.css",
+        "static/lang.js",
+        "static/search.js",
+        "topics/cs-ro.html",
+        "topics/cs-cv.html",
+        "topics/cs-cv/2026-01.html",
+        "topics/cs-cv/2026-02.html",
+        "topics/cs-cl.html",
+    ):
         assert (site / name).is_file(), name
     assert sorted(report.rendered_topics) == ["cs-cl", "cs-cv", "cs-ro"]
 
@@ -153,7 +173,11 @@ def test_full_build_writes_every_page(out: Path) -> None:
     assert [a.text for a in index.cssselect("a.day-link")] == list(reversed(dates))
     assert index.cssselect("a.day-link")[0].get("href") == "2026-02-03/index.html"
     # Relative links only: the site works from any sub-path.
-    for doc in (index, parse(site / "2026-02-02" / "index.html"), parse(site / "topics/cs-cv.html")):
+    for doc in (
+        index,
+        parse(site / "2026-02-02" / "index.html"),
+        parse(site / "topics/cs-cv.html"),
+    ):
         for element in doc.iter("a", "link", "script"):
             target = element.get("href") or element.get("src") or ""
             assert not target.startswith("/"), target
@@ -173,12 +197,23 @@ def test_day_page_has_the_full_edition(out: Path) -> None:
     assert page.cssselect("a[rel=next]")[0].get("href") == "../2026-02-03/index.html"
     article = page.get_element_by_id("p-2602.00001")
     text = article.text_content()
-    for expected in ("Gaussian Splats", "Gaussian Splats（中文标题）", "动机。", "方法。", "结果。",
-                     "结论。", "A second paragraph.", "vision", "Ada Lovelace, Alan Turing"):
+    for expected in (
+        "Gaussian Splats",
+        "Gaussian Splats（中文标题）",
+        "动机。",
+        "方法。",
+        "结果。",
+        "结论。",
+        "A second paragraph.",
+        "vision",
+        "Ada Lovelace, Alan Turing",
+    ):
         assert expected in text, expected
     assert "O(n²)" in text  # math made legible
     assert [a.get("href") for a in article.cssselect("p.links a")] == [
-        "https://arxiv.org/abs/2602.00001", "https://arxiv.org/pdf/2602.00001"]
+        "https://arxiv.org/abs/2602.00001",
+        "https://arxiv.org/pdf/2602.00001",
+    ]
     zh_tldr = article.cssselect("p.tldr[lang=zh-CN]")[0]
     assert "l-zh" in zh_tldr.get("class") and "中文摘要" in zh_tldr.text_content()
     # Highlights link to the paper's full entry on the same page.
@@ -252,7 +287,10 @@ def test_full_flag_and_changed_settings_rebuild_everything(out: Path) -> None:
     three_days(out)
     update_site(site_config(out))
     assert update_site(site_config(out), [], full=True).rendered_days == (
-        "2026-01-30", "2026-02-02", "2026-02-03")
+        "2026-01-30",
+        "2026-02-02",
+        "2026-02-03",
+    )
     moved = site_config(out, base_url="https://example.org/news/")
     report = update_site(moved, [])
     assert report.full and len(report.rendered_days) == 3
@@ -299,8 +337,13 @@ def test_search_index_lists_each_listed_paper_once_per_day(out: Path) -> None:
     assert fields == ["id", "date", "section", "title", "title_zh", "authors", "tldr_en", "tldr_zh"]
     rows = [dict(zip(fields, row, strict=True)) for row in index["papers"]]
     # Newest day first; the Highlight of 2026-02-02 is not listed twice.
-    assert [r["id"] for r in rows] == ["2602.00003", "2602.00001", "2602.00002",
-                                       "2601.00001", "2601.00002"]
+    assert [r["id"] for r in rows] == [
+        "2602.00003",
+        "2602.00001",
+        "2602.00002",
+        "2601.00001",
+        "2601.00002",
+    ]
     splats = rows[1]
     assert splats["date"] == "2026-02-02" and splats["section"] == "cs-cv"
     assert splats["title_zh"] == "Gaussian Splats（中文标题）"
@@ -323,16 +366,28 @@ def test_topic_pages_span_days_newest_first(out: Path) -> None:
     assert months == ["cs-cv/2026-02.html", "cs-cv/2026-01.html"]
     january = parse(config.site_dir / "topics" / "cs-cv" / "2026-01.html")
     assert [a.get("href") for a in january.cssselect("article h3 a")] == [
-        "../../2026-01-30/index.html#p-2601.00002"]
+        "../../2026-01-30/index.html#p-2601.00002"
+    ]
 
 
 def test_hostile_text_shows_as_text_and_never_as_markup(out: Path) -> None:
-    write_day(out, "2026-02-02", [
-        make_paper("2602.00011", HOSTILE_SCRIPT, abs_url="javascript:alert(1)"),
-        make_paper("2602.00012", HOSTILE_IMG, title_translation='<b onmouseover="x()">粗</b>'),
-        make_paper("2602.00013", HOSTILE_TEXT, comment=HOSTILE_TEXT, keywords=(HOSTILE_TEXT,),
-                   code_url="javascript:alert(1)", extra=(("AI_Comments", HOSTILE_TEXT),)),
-    ], highlights=("2602.00011",))
+    write_day(
+        out,
+        "2026-02-02",
+        [
+            make_paper("2602.00011", HOSTILE_SCRIPT, abs_url="javascript:alert(1)"),
+            make_paper("2602.00012", HOSTILE_IMG, title_translation='<b onmouseover="x()">粗</b>'),
+            make_paper(
+                "2602.00013",
+                HOSTILE_TEXT,
+                comment=HOSTILE_TEXT,
+                keywords=(HOSTILE_TEXT,),
+                code_url="javascript:alert(1)",
+                extra=(("AI_Comments", HOSTILE_TEXT),),
+            ),
+        ],
+        highlights=("2602.00011",),
+    )
     config = site_config(out)
     update_site(config)
     for name in ("2026-02-02/index.html", "topics/cs-cv.html", "index.html", "search.html"):

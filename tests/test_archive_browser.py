@@ -43,14 +43,21 @@ def _unavailable(reason: str) -> None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Three days (the middle one with hostile titles) built and served; yields the base URL."""
     out = tmp_path_factory.mktemp("browser") / "out"
-    write_day(out, DAYS[0], [make_paper("2602.00001", "Robot Arms", "cs.RO"),
-                             make_paper("2602.00002", "Depth Maps")])
-    write_day(out, DAYS[1], [
-        make_paper("2602.00003", "Gaussian Splatting for Cathedrals"),
-        make_paper("2602.00004", "Language Agents", "cs.CL"),
-        make_paper("2602.00005", HOSTILE_SCRIPT, title_translation=HOSTILE_IMG),
-        make_paper("2602.00006", HOSTILE_IMG),
-    ])
+    write_day(
+        out,
+        DAYS[0],
+        [make_paper("2602.00001", "Robot Arms", "cs.RO"), make_paper("2602.00002", "Depth Maps")],
+    )
+    write_day(
+        out,
+        DAYS[1],
+        [
+            make_paper("2602.00003", "Gaussian Splatting for Cathedrals"),
+            make_paper("2602.00004", "Language Agents", "cs.CL"),
+            make_paper("2602.00005", HOSTILE_SCRIPT, title_translation=HOSTILE_IMG),
+            make_paper("2602.00006", HOSTILE_IMG),
+        ],
+    )
     write_day(out, DAYS[2], [make_paper("2602.00007", "Video Diffusion")])
     config = site_config(out)
     update_site(config)
@@ -176,8 +183,12 @@ def test_no_horizontal_scrolling_at_375_px(site: str, browser) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
     try:
         page = context.new_page()
-        for path in ("index.html", f"{DAYS[1]}/index.html", "topics/cs-cv.html",
-                     "search.html?q=depth"):
+        for path in (
+            "index.html",
+            f"{DAYS[1]}/index.html",
+            "topics/cs-cv.html",
+            "search.html?q=depth",
+        ):
             page.goto(f"{site}/{path}")
             page.locator("details.abstract").evaluate_all("ds => ds.forEach(d => d.open = true)")
             widths = page.evaluate(

@@ -30,9 +30,19 @@ PAPERS = {
 
 def digest_markdown(keys: str) -> str:
     """A digest in the current Markdown layout of the daily arXiv digests."""
-    lines = ["<div id=toc></div>", "", "# Table of Contents", "",
-             f"- [cs.CV](#cs.CV) [Total: {len(keys)}]", "", "", "<div id='cs.CV'></div>", "",
-             "# cs.CV [[Back]](#toc)", ""]
+    lines = [
+        "<div id=toc></div>",
+        "",
+        "# Table of Contents",
+        "",
+        f"- [cs.CV](#cs.CV) [Total: {len(keys)}]",
+        "",
+        "",
+        "<div id='cs.CV'></div>",
+        "",
+        "# cs.CV [[Back]](#toc)",
+        "",
+    ]
     for n, key in enumerate(keys, start=1):
         pid, title = PAPERS[key]
         lines += [
@@ -120,7 +130,9 @@ def test_repeats_keep_leaves_them_in_place_but_marked(tmp_path: Path) -> None:
     seen = {e.paper.id: e.seen_on for s in second.sections for e in s.entries}
     assert seen == {b: DAY1, c: DAY1, d: None}
     update_site(config)
-    article = html.fromstring((config.site_dir / DAY2 / "index.html").read_bytes()).get_element_by_id(f"p-{b}")
+    article = html.fromstring(
+        (config.site_dir / DAY2 / "index.html").read_bytes()
+    ).get_element_by_id(f"p-{b}")
     assert article.cssselect("p.note a")[0].get("href") == f"../{DAY1}/index.html#p-{b}"
 
 
@@ -148,14 +160,21 @@ def test_previewing_a_past_date_only_looks_at_earlier_dates(tmp_path: Path) -> N
 
 def test_first_seen_reads_ids_json_and_tolerates_a_broken_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    for date, ids in (("2026-01-01", '["x1", "x2"]'), ("2026-01-02", "not json"),
-                      ("2026-01-03", '["x2", "x3"]'), ("2026-01-05", '["x4"]')):
+    for date, ids in (
+        ("2026-01-01", '["x1", "x2"]'),
+        ("2026-01-02", "not json"),
+        ("2026-01-03", '["x2", "x3"]'),
+        ("2026-01-05", '["x4"]'),
+    ):
         atomic_write_bytes(out / date / IDS_FILE, ids.encode())
         atomic_write_bytes(out / date / "edition.json", b"{}")
     atomic_write_bytes(out / "notes" / "edition.json", b"{}")  # not a date: ignored
     assert edition_dates(out) == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-05"]
     assert first_seen(out, "2026-01-04", {"x1", "x2", "x3", "x4", "x5"}) == {
-        "x1": "2026-01-01", "x2": "2026-01-01", "x3": "2026-01-03"}
+        "x1": "2026-01-01",
+        "x2": "2026-01-01",
+        "x3": "2026-01-03",
+    }
     assert first_seen(out, "2026-01-01", {"x1"}) == {}
     assert first_seen(tmp_path / "missing", "2026-01-01", {"x1"}) == {}
 
@@ -164,9 +183,13 @@ def test_first_seen_reads_ids_json_and_tolerates_a_broken_one(tmp_path: Path) ->
 def test_build_updates_the_site_when_the_archive_is_enabled(tmp_path: Path, enabled: bool) -> None:
     config = config_for(tmp_path)
     config_file = tmp_path / "newsletter.yaml"
-    atomic_write_bytes(config_file, (
-        f"source: {config.source}\nout_dir: {config.out_dir}\ngrouping:\n  mode: category\n"
-        f"archive:\n  enabled: {str(enabled).lower()}\n").encode())
+    atomic_write_bytes(
+        config_file,
+        (
+            f"source: {config.source}\nout_dir: {config.out_dir}\ngrouping:\n  mode: category\n"
+            f"archive:\n  enabled: {str(enabled).lower()}\n"
+        ).encode(),
+    )
     result = CliRunner().invoke(main, ["build", "--date", DAY1, "--config", str(config_file), "-q"])
     assert result.exit_code == 0, result.output
     assert (config.site_dir / DAY1 / "index.html").is_file() is enabled

@@ -44,7 +44,8 @@ def _entry_html(day: DayRecord) -> str:
     if day.intro_en or day.intro_zh:
         parts += [f"<p>{escape(text)}</p>" for text in (day.intro_en, day.intro_zh) if text]
     sections = "".join(
-        f"<li>{escape(s.title_en)} · {escape(s.title_zh)} ({s.count})</li>" for s in day.topic_sections
+        f"<li>{escape(s.title_en)} · {escape(s.title_zh)} ({s.count})</li>"
+        for s in day.topic_sections
     )
     if sections:
         parts.append(f"<ul>{sections}</ul>")

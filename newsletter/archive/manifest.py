@@ -81,7 +81,11 @@ def load_manifest(site_dir: Path) -> Manifest | None:
     except (OSError, KeyError, TypeError, ValueError, IndexError) as exc:
         log.warning("%s: malformed site manifest (%s); rebuilding the whole site", path, exc)
         return None
-    return Manifest(signature=str(data.get("signature")), days=days, topic_files=set(data.get("topic_files", ())))
+    return Manifest(
+        signature=str(data.get("signature")),
+        days=days,
+        topic_files=set(data.get("topic_files", ())),
+    )
 
 
 def save_manifest(writer: Writer, manifest: Manifest, changed: set[str]) -> Path:

@@ -115,7 +115,8 @@ class Topic:
 
 def by_day(papers: Sequence[PaperRecord]) -> tuple[DayGroup, ...]:
     return tuple(
-        DayGroup(date=date, papers=tuple(group)) for date, group in groupby(papers, key=lambda p: p.date)
+        DayGroup(date=date, papers=tuple(group))
+        for date, group in groupby(papers, key=lambda p: p.date)
     )
 
 
@@ -142,7 +143,9 @@ class BilingualText:
         self.catalogue = catalogue
 
     def __call__(self, key: str, **values: object) -> Markup:
-        return self.pair(self.catalogue.lang(key, "en", **values), self.catalogue.lang(key, "zh", **values))
+        return self.pair(
+            self.catalogue.lang(key, "en", **values), self.catalogue.lang(key, "zh", **values)
+        )
 
     def plain(self, key: str, **values: object) -> str:
         en = self.catalogue.lang(key, "en", **values)
@@ -256,7 +259,13 @@ class SitePages:
         """The site's static assets (CSS, scripts), by their path in the site."""
         files = {}
         for name in ("site.css", "lang.js", "search.js"):
-            override = self.config.templates_dir / "site" / name if self.config.templates_dir else None
-            source = override if override and override.is_file() else bundled_dir("templates") / "site" / name
+            override = (
+                self.config.templates_dir / "site" / name if self.config.templates_dir else None
+            )
+            source = (
+                override
+                if override and override.is_file()
+                else bundled_dir("templates") / "site" / name
+            )
             files[f"static/{name}"] = source.read_bytes()
         return files

@@ -68,7 +68,9 @@ def parse_rows(rows_json: str) -> tuple[PaperRecord, ...]:
 
 
 def encode_rows(papers: tuple[PaperRecord, ...]) -> str:
-    return json.dumps([paper.to_row() for paper in papers], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        [paper.to_row() for paper in papers], ensure_ascii=False, separators=(",", ":")
+    )
 
 
 @dataclass(frozen=True)

@@ -26,4 +26,3 @@ def search_index_json(days: Sequence[DayRecord]) -> str:
     rows = ",".join(day.rows_json[1:-1] for day in newest_first if day.rows_json != "[]")
     head_json = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
     return f'{head_json[:-1]},"papers":[{rows}]}}'
-

@@ -148,10 +148,7 @@ def update_site(
     changed = {
         date
         for date in all_dates
-        if full
-        or date in requested
-        or date not in old_days
-        or old_days[date].stamp != stamps[date]
+        if full or date in requested or date not in old_days or old_days[date].stamp != stamps[date]
     }
     removed_days = set(previous_run.days if previous_run else ()) - set(all_dates)
     neighbours = _neighbours(all_dates)
@@ -168,7 +165,9 @@ def update_site(
                     f"in the folder of {date}"
                 )
             editions[date] = edition
-            days[date] = replace(day_record(edition, stamps[date]), previous=previous, next=next_day)
+            days[date] = replace(
+                day_record(edition, stamps[date]), previous=previous, next=next_day
+            )
         else:
             old = old_days[date]
             if (old.previous, old.next) != (previous, next_day):
@@ -221,7 +220,9 @@ def update_site(
     stale += [site_dir / relative for relative in sorted(old_topic_files - topic_files)]
     removed = _remove(stale)
 
-    save_manifest(writer, Manifest(signature=signature, days=days, topic_files=topic_files), changed)
+    save_manifest(
+        writer, Manifest(signature=signature, days=days, topic_files=topic_files), changed
+    )
     report = SiteReport(
         site_dir=site_dir,
         days=tuple(all_dates),

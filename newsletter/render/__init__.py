@@ -10,6 +10,7 @@ configured, else each as a one-line link in its section.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,12 +29,14 @@ from newsletter.render.environment import (
     load_catalogue,
     render_template,
 )
-from newsletter.render.fragments import FragmentCache, PaperParts, link_label
+from newsletter.render.fragments import FragmentCache, PaperParts
 from newsletter.render.inline import ClassStyles, class_styles, inline_classes
+from newsletter.render.template_cache import use_bytecode_cache
 
 log = logging.getLogger(__name__)
 
 HTML_LANG = {"bilingual": "en", "zh": "zh-CN", "en": "en"}
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 LinkText = Literal["title", "short", "id"]
 
 
@@ -118,6 +121,7 @@ class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.env = cached_environment(config.templates_dir)
+        use_bytecode_cache(self.env, config.out_dir / ".cache" / "templates")
         catalogue_path = None
         if config.templates_dir and (config.templates_dir / "i18n" / "strings.yaml").is_file():
             catalogue_path = config.templates_dir / "i18n" / "strings.yaml"
@@ -241,9 +245,19 @@ class Renderer:
     def email(self, edition: Edition, plan: EmailPlan) -> RenderedEmail:
         fragments = self.fragments(edition)
         context = self._context(edition, plan)
+        # Cached fragments (already inlined) enter the page as placeholders, so the inlining
+        # pass over the page only sees the page's own few tags.
+        held: list[str] = []
+
+        def hold(fragment: str) -> Markup:
+            held.append(fragment)
+            return Markup(f"\x00{len(held) - 1}\x00")
 
         def paper_html(entry: Entry) -> Markup:
-            return fragments.html(entry, plan.max_authors)
+            return hold(fragments.html(entry, plan.max_authors))
+
+        def more_html(section: SectionView) -> Markup:
+            return hold(fragments.more(section, plan.link_text))
 
         ranks = self.ranks(edition)
 
@@ -251,17 +265,15 @@ class Renderer:
             brief = plan.text_full is not None and ranks.get(id(entry), 0) >= plan.text_full
             return fragments.text(entry, number, plan.max_authors, brief)
 
-        def label(entry: Entry) -> str:
-            return link_label(entry, plan.link_text)
-
-        context.update(paper_html=paper_html, paper_text=paper_text, link_label=label)
+        context.update(paper_html=paper_html, more_html=more_html, paper_text=paper_text)
         html = render_template(self.env, "email/edition.html.j2", **context)
         if self.class_styles is not None:
             html = inline_classes(html, self.class_styles)
-        else:
+            html = _PLACEHOLDER.sub(lambda match: held[int(match.group(1))], html)
+        else:  # a stylesheet only premailer can inline: the slow path, on the whole page
             from newsletter.render.inline import inline_css
 
-            html = inline_css(html)
+            html = inline_css(_PLACEHOLDER.sub(lambda match: held[int(match.group(1))], html))
         text = render_template(self.env, "text/edition.txt.j2", **context)
         return RenderedEmail(
             date=edition.date,

@@ -165,7 +165,11 @@ class _Search:
                     )
                 continue
             plan = EmailPlan(authors, text_full=0)
-            base = self.estimate(plan)
+            zero = replace(plan, full_papers=0)
+            # Walk up from "no paper in full" first: it stops early when the day is far too
+            # big, where estimating "all in full" would render every paper.
+            fits_all = self.walk(self.estimate(zero), lambda i, p=zero: self.paper_cost(i, p))
+            base = self.estimate(plan) if fits_all >= self.total else self.budget + 1
             if base > self.budget:
                 steps.append(f"{plan.describe(self.total)}: over {self.budget:,} bytes (estimated)")
                 continue

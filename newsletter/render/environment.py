@@ -72,7 +72,9 @@ def markdown_escape(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("&", "&amp;")
-    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text)
+    text = _MD_SPECIAL.sub(
+        lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(1), "\\" + m.group(1)), text
+    )
     return re.sub(r"\s*\n\s*", " ", text)
 
 
@@ -84,7 +86,12 @@ def _authors(authors, limit: int = 0, more: str = "") -> str:
 
 
 def _indent_wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
-    return wrap(text or "", width=width, initial_indent=first if first is not None else indent, subsequent_indent=indent)
+    return wrap(
+        text or "",
+        width=width,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+    )
 
 
 def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
@@ -92,7 +99,9 @@ def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     search.append(str(bundled_dir("templates")))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml", "html.j2", "xml.j2"), default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "xml", "html.j2", "xml.j2"), default=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -101,7 +110,9 @@ def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     env.filters["math"] = latex_to_unicode
     env.filters["md"] = markdown_escape
     env.filters["authors"] = _authors
-    env.filters["wrap"] = _indent_wrap
+    # Memoised: the email budget search renders each paper's text several times (CJK-aware
+    # wrapping is the slowest part of it), and wrapping is a pure function of its arguments.
+    env.filters["wrap"] = lru_cache(maxsize=16384)(_indent_wrap)
     env.filters["width"] = display_width
     return env
 
@@ -117,6 +128,8 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template {exc.name!r} not found in {env.loader.searchpath}") from exc  # type: ignore[union-attr]
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{exc.filename}:{exc.lineno}: template syntax error: {exc.message}") from exc
+        raise TemplateError(
+            f"{exc.filename}:{exc.lineno}: template syntax error: {exc.message}"
+        ) from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {name}: {exc.message}") from exc

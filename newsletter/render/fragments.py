@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import jinja2
-from markupsafe import Markup
 
 from newsletter.mathtext import latex_to_unicode
 from newsletter.model import Entry
@@ -69,10 +68,12 @@ class FragmentCache:
     ) -> None:
         self._html_template = env.get_template("email/_paper.html.j2")
         self._text_template = env.get_template("text/_paper.txt.j2")
+        self._more_template = env.get_template("email/_more.html.j2")
         self._parts = parts
         self._inline = inline
-        self._html: dict[tuple[int, int], Markup] = {}
+        self._html: dict[tuple[int, int], str] = {}
         self._text: dict[tuple[int, str, int, bool], str] = {}
+        self._more: dict[tuple[str, int, str, str | None], str] = {}
 
     def _shared(self, max_authors: int) -> dict[str, object]:
         return {
@@ -82,12 +83,12 @@ class FragmentCache:
             "max_authors": max_authors,
         }
 
-    def html(self, entry: Entry, max_authors: int) -> Markup:
+    def html(self, entry: Entry, max_authors: int) -> str:
         key = (id(entry), max_authors)
         fragment = self._html.get(key)
         if fragment is None:
             rendered = self._html_template.render(entry=entry, **self._shared(max_authors))
-            fragment = Markup(self._inline(rendered.strip("\n")))
+            fragment = self._inline(rendered.strip("\n"))
             self._html[key] = fragment
         return fragment
 
@@ -100,4 +101,24 @@ class FragmentCache:
             )
             fragment = re.sub(r"\n+$", "", rendered)
             self._text[key] = fragment
+        return fragment
+
+    def more(self, section: object, link_text: str) -> str:
+        """A section's list of the papers not shown in full (or its link to the web page)."""
+        key = (
+            section.id,  # type: ignore[attr-defined]
+            section.hidden,  # type: ignore[attr-defined]
+            link_text,
+            section.more_url,  # type: ignore[attr-defined]
+        )
+        fragment = self._more.get(key)
+        if fragment is None:
+            rendered = self._more_template.render(
+                section=section,
+                ui=self._parts.ui,
+                link_text=link_text,
+                link_label=lambda entry: link_label(entry, link_text),
+            )
+            fragment = self._inline(rendered.strip("\n"))
+            self._more[key] = fragment
         return fragment

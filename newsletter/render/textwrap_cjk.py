@@ -11,7 +11,9 @@ import re
 import unicodedata
 
 # A token is a run of non-space, non-CJK characters, a single CJK character, or whitespace.
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+")
+_TOKEN = re.compile(
+    r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+"
+)
 # Closing punctuation must not start a line (kinsoku): keep it with the previous character.
 _NO_LINE_START = set("，。、；：？！）》」』】〕…,.;:?!)%")
 
@@ -25,7 +27,14 @@ def wrap(text: str, width: int = 72, initial_indent: str = "", subsequent_indent
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     out: list[str] = []
     for index, paragraph in enumerate(paragraphs):
-        out.append(_wrap_paragraph(paragraph, width, initial_indent if index == 0 else subsequent_indent, subsequent_indent))
+        out.append(
+            _wrap_paragraph(
+                paragraph,
+                width,
+                initial_indent if index == 0 else subsequent_indent,
+                subsequent_indent,
+            )
+        )
     return ("\n" + subsequent_indent.rstrip() + "\n").join(out)
 
 

@@ -121,12 +121,16 @@ def _build_and_send(config, date: str, *, force: bool, rebuild: bool):
     """Build ``date`` (always with ``rebuild``, else only when missing), then send it."""
     from newsletter.deliver import check_delivery, send_edition
     from newsletter.deliver.stored import is_built, load_built_email
-    from newsletter.pipeline import build_edition, edition_dir
+    from newsletter.pipeline import build_edition, edition_dir, format_build_summary
 
     check_delivery(config.delivery)  # a missing password or bad address fails before the build
     folder = edition_dir(config, date)
     if rebuild or not is_built(folder):
-        email = build_edition(config, date).email
+        result = build_edition(config, date)
+        email = result.email
+        # What the build decided (LLM failures by kind, email budget steps) belongs in the
+        # cron mail too, not only in `build`'s output.
+        click.echo(format_build_summary(result), err=True)
         if config.archive.enabled:
             from newsletter.archive import update_site
 

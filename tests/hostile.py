@@ -228,6 +228,8 @@ class InvariantViolation(AssertionError):
     """The reader returned, but what it returned breaks a promise."""
 
 
+# Characters XML 1.0 cannot hold at all (the Atom feed): C0 controls but tab/LF/CR, U+FFFE/F.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A paper heading that is intact: one arXiv abs link, a title without brackets.
 _INTACT_HEADING = re.compile(
     r"^### (?:\[\d+\]\s+)?\[[^\[\]]*\]\(https?://arxiv\.org/abs/([^)\s]+)\)\s*$"
@@ -280,6 +282,9 @@ def check_digest(digest: Digest, text: str, source: str, suffix: str) -> None:
             except UnicodeEncodeError:
                 raise InvariantViolation(f"{source}: paper {paper.id}: text no output can write: "
                                          f"{ascii(value)[:80]}") from None
+            if XML_UNSAFE.search(value):
+                raise InvariantViolation(f"{source}: paper {paper.id}: a control character "
+                                         f"the feed cannot hold: {ascii(value)[:80]}")
     lost = must_keep_ids(text, suffix) - set(ids)
     if lost:
         raise InvariantViolation(f"{source}: intact papers lost: {sorted(lost)}")

@@ -114,3 +114,9 @@ def test_a_bom_on_text_in_memory_does_not_hide_the_first_heading():
     text = "\ufeff### [1] [A paper](https://arxiv.org/abs/2602.00001)\n*A. Author*\n"
     digest = read_digest_text(text, "day/2026-02-09.md")
     assert [p.id for p in digest.papers] == ["2602.00001"]
+
+
+def test_control_characters_are_removed_from_every_field():
+    text = "### [1] [A\x00 title\x1b](https://arxiv.org/abs/2602.00001)\n*A.\x0c Author*\n\nTL;DR: x\ufffey\n"
+    (paper,) = read_digest_text(text, "day/2026-02-09.md").papers
+    assert (paper.title, paper.authors, paper.summary.tldr) == ("A title", ("A. Author",), "xy")

@@ -284,3 +284,102 @@ def check_feed(path: Path) -> None:
             assert unsafe_html(f"<html><body>{element.text or ''}</body></html>") == []
         if element.tag in (f"{atom}title",):
             assert element.get("type") in (None, "text"), "titles must be text, not HTML"
+
+
+def test_renderer_links_only_web_urls_even_when_a_paper_holds_another_scheme():
+    """Defence in depth: a Paper built by other code (a plugin reader, a hand-edited
+    edition) must not turn into a javascript: link either."""
+    from newsletter.compose import compose_edition
+    from newsletter.group import group_papers
+    from newsletter.model import Digest, Paper
+    from newsletter.render import Renderer
+
+    paper = Paper(
+        id="2602.30001", title="T", authors=("A",), categories=("cs.CV",), abstract="x",
+        abs_url="javascript:alert(1)", pdf_url="javascript:alert(1)",
+        code_url="javascript:alert(1)",
+    )
+    config = load_config(None, {}, environ={}, search=False)
+    digest = Digest(HOSTILE_DATE, "test", "jsonl:raw", (paper,))
+    edition = compose_edition(
+        digest, group_papers(digest.papers, config.grouping), language="bilingual"
+    )
+    renderer = Renderer(config)
+    email, _ = renderer.email_within_budget(edition, lambda rendered: len(rendered.html))
+    assert unsafe_html(email.html) == []
+    assert unsafe_markdown(renderer.markdown(edition)) == []
+
+
+# --- control characters: invisible, but fatal to XML and to the renderer's placeholders -----
+CONTROLS = ("\x00", "\x1b", "\x0c", "\ufffe")
+
+
+@needs_archive
+@pytest.mark.parametrize("control", CONTROLS, ids=ascii)
+def test_control_characters_in_a_digest_are_dropped_before_any_output(tmp_path, control):
+    rows = hostile_jsonl_rows()
+    for row in rows:
+        row["title"] = f"Title{control} with a control"
+        row["authors"] = [f"A{control}B"]
+        row["summary"] = f"An abstract {control} here."
+        row["AI"]["tldr"] = f"本文{control}提出了一种新方法。"
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    text = "\n".join(json.dumps(row) for row in rows) + "\n"
+    (folder / f"{HOSTILE_DATE}.jsonl").write_text(text, encoding="utf-8")
+    day = build(tmp_path, folder, archive={"enabled": True, "base_url": "https://x.example/"})
+    edition = json.loads((day / "edition.json").read_text(encoding="utf-8"))
+    titles = {p["title"] for s in edition["sections"] for p in s["papers"]}
+    assert titles == {"Title with a control"}
+    check_feed(tmp_path / "out" / "site" / "feed.xml")
+    check_email_html(day)
+
+
+def control_llm(control: str):
+    def reply(body: dict) -> dict:
+        user = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if "Today's papers:" in user:
+            return {
+                "intro_en": f"Today {control} brings papers on vision.",
+                "intro_zh": f"今天的论文{control}主题涵盖视觉与语言。",
+            }
+        return {
+            "tldr_en": f"This paper {control} reports clear gains.",
+            "tldr_zh": f"本文提出了一种新方法{control}并在多个基准上取得了显著提升。",
+            "title_zh": f"论文中文标题{control}",
+        }
+
+    return reply
+
+
+@needs_archive
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="rewrite: validate.py accepts LLM replies holding C0 control characters (ESC, NUL); "
+    "they reach edition.json and feedgen/lxml raises ValueError ('All strings must be XML "
+    "compatible') in archive/feed.py, so `newsletter build` with the archive on ends in a "
+    "traceback",
+)
+def test_llm_reply_with_control_characters_keeps_build_and_archive_working(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with FakeOpenAI(responder=control_llm("\x1b")) as server:
+        llm = {"enabled": True, "base_url": server.base_url, "model": "fake", "max_retries": 0}
+        archive = {"enabled": True, "base_url": "https://x.example/"}
+        build(tmp_path, write_source(tmp_path, "jsonl"), llm=llm, archive=archive)
+    check_feed(tmp_path / "out" / "site" / "feed.xml")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=IndexError,
+    reason="render: Renderer.email() marks held fragments with '\\x00<n>\\x00' placeholders "
+    "and substitutes them over the whole page, content included: an LLM intro holding "
+    "'\\x0099\\x00' raises IndexError (and '\\x000\\x00' pastes paper 0's HTML into the intro)",
+)
+def test_llm_text_shaped_like_a_render_placeholder_is_kept_as_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with FakeOpenAI(responder=control_llm("\x0099\x00")) as server:
+        llm = {"enabled": True, "base_url": server.base_url, "model": "fake", "max_retries": 0}
+        day = build(tmp_path, write_source(tmp_path, "jsonl"), llm=llm)
+    check_email_html(day)

@@ -17,12 +17,14 @@ from .text import detect_language, https_arxiv, unique
 
 # arXiv categories ("cs.CV", "quant-ph", "cond-mat.soft"). Crawls also list MSC and ACM class
 # codes ("68T07 (Primary)", "F.2.2; I.2.7") among categories: those are not sections.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
 
 def finish_paper(paper: Paper) -> Paper:
     """Fill what every paper must have: arXiv URLs and the language of its summary."""
+    paper = _without_control_characters(paper)
     return replace(
         paper,
         abs_url=https_arxiv(_web_url(paper.abs_url)) or f"https://arxiv.org/abs/{paper.id}",
@@ -31,6 +33,28 @@ def finish_paper(paper: Paper) -> Paper:
         categories=unique(c for c in paper.categories if _ARXIV_CATEGORY.match(c)),
         summary_language=_summary_language(paper.summary),
     )
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, tuple):
+        return tuple(_clean(item) for item in value)
+    if isinstance(value, Summary):
+        return replace(value, **{name: _clean(getattr(value, name)) for name in SUMMARY_FIELDS})
+    return value
+
+
+def _without_control_characters(paper: Paper) -> Paper:
+    """NUL, ESC and the other C0 controls (and U+FFFE/U+FFFF) mean nothing in a digest and
+    cannot be written to XML (the Atom feed) at all: they are removed from every field."""
+    changes = {}
+    for spec in fields(Paper):
+        value = getattr(paper, spec.name)
+        cleaned = _clean(value)
+        if cleaned != value:
+            changes[spec.name] = cleaned
+    return replace(paper, **changes) if changes else paper
 
 
 def _web_url(url: str | None) -> str | None:

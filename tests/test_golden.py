@@ -14,6 +14,7 @@ import json
 
 import pytest
 from lxml import html as lxml_html
+
 from testpaths import PROJECT_ROOT
 
 spec = importlib.util.spec_from_file_location("golden", PROJECT_ROOT / "scripts" / "golden.py")

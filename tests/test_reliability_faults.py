@@ -195,12 +195,6 @@ def test_llm_failures_recorded_match_what_the_server_injected(outcome):
     assert len(paper_requests) == len(outcome.papers) - len(outcome.plan) + cost
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli: `newsletter run`/`send` print only the delivery report; the LLM summary "
-    "(requests, failures by kind) that `build` prints is never shown, so a cron mail "
-    "does not say that papers fell back to digest summaries",
-)
 def test_run_output_reports_llm_failures_by_kind(outcome):
     code, output = outcome.first
     for kind, _ in PERSISTENT.values():

@@ -28,19 +28,11 @@ from newsletter.render.environment import (
     load_catalogue,
     render_template,
 )
+from newsletter.urls import safe_url
 
 # Topic pages show this many of a topic's newest papers; older ones are on month pages.
 TOPIC_RECENT = 60
-_SAFE_URL = re.compile(r"^(?:https?://|mailto:|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
 _UNSAFE_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def safe_url(value: str | None) -> str:
-    """``value`` when it is an http(s), mailto or relative URL, else '#'."""
-    if not value:
-        return "#"
-    value = value.strip()
-    return value if _SAFE_URL.match(value) else "#"
 
 
 def topic_slug(section_id: str) -> str:

@@ -261,8 +261,14 @@ class Renderer:
 
         ranks = self.ranks(edition)
 
-        def paper_text(entry: Entry, number: str) -> str:
-            brief = plan.text_full is not None and ranks.get(id(entry), 0) >= plan.text_full
+        def paper_text(entry: Entry, number: str, highlighted: bool = False) -> str:
+            # Highlights keep their TL;DRs in the text part as in the HTML: the reader asked
+            # for these papers.
+            brief = (
+                not highlighted
+                and plan.text_full is not None
+                and ranks.get(id(entry), 0) >= plan.text_full
+            )
             return fragments.text(entry, number, plan.max_authors, brief)
 
         context.update(paper_html=paper_html, more_html=more_html, paper_text=paper_text)

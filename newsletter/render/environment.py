@@ -18,6 +18,7 @@ import newsletter
 from newsletter.errors import TemplateError
 from newsletter.mathtext import latex_to_unicode
 from newsletter.render.textwrap_cjk import display_width, wrap
+from newsletter.urls import markdown_url, safe_url
 from newsletter.yamlfile import read_yaml
 
 _PACKAGE_DIR = Path(newsletter.__file__).resolve().parent
@@ -109,6 +110,8 @@ def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters["math"] = latex_to_unicode
     env.filters["md"] = markdown_escape
+    env.filters["url"] = safe_url
+    env.filters["mdurl"] = markdown_url
     env.filters["authors"] = _authors
     # Memoised: the email budget search renders each paper's text several times (CJK-aware
     # wrapping is the slowest part of it), and wrapping is a pure function of its arguments.

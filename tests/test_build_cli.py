@@ -213,3 +213,27 @@ def test_out_dir_is_never_created_inside_the_source_tree_by_tests(tmp_path):
     after = (PROJECT_ROOT / "out").exists() and sorted((PROJECT_ROOT / "out").iterdir())
     assert before == after
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def test_multi_area_days_get_a_two_level_table_of_contents(tmp_path, shared_digests):
+    source = shared_digests / "dw-dengwei" / "2026-02-09.md"
+    code, output = run("build", "--date", "2026-02-09", "--source", str(source), "--out", str(tmp_path), "-q")
+    assert code == 0, output
+    edition = json.loads((tmp_path / "2026-02-09" / "edition.json").read_text(encoding="utf-8"))
+    areas = [s["area_title"]["en"] for s in edition["sections"] if s["kind"] == "topic"]
+    distinct = list(dict.fromkeys(areas))
+    assert len(distinct) >= 2
+    text = (tmp_path / "2026-02-09" / "email.txt").read_text(encoding="utf-8")
+    toc = text.split("\n\n\n", 1)[0]
+    # Each area heads its sections once, in edition order.
+    positions = [toc.index(f" {area} · ") for area in distinct]
+    assert positions == sorted(positions)
+    markdown = (tmp_path / "2026-02-09" / "newsletter.md").read_text(encoding="utf-8")
+    for area in distinct:
+        assert f"- **{area.replace('&', '&amp;')}" in markdown
+    page = lxml_html.fromstring((tmp_path / "2026-02-09" / "email.html").read_bytes())
+    toc_cell = page.xpath("//a[starts-with(@href, '#')]/..")[0]
+    assert [s.text_content() for s in toc_cell.xpath("./strong")][1:] == [
+        next(f"{s['area_title']['en']} · {s['area_title']['zh']}" for s in edition["sections"] if s["area_title"] and s["area_title"]["en"] == area)
+        for area in distinct
+    ]

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from newsletter.config import Config
 from newsletter.edition_json import edition_to_json
-from newsletter.model import Edition, EditionSection, Entry, RenderedEmail
+from newsletter.model import Bilingual, Edition, EditionSection, Entry, RenderedEmail
 from newsletter.render.environment import (
     Catalogue,
     bundled_dir,
@@ -53,6 +53,7 @@ class SectionView:
     more_url: str | None = None
     anchor: str = ""
     hidden_entries: tuple[Entry, ...] = ()  # listed as links (or behind more_url)
+    area_heading: str | None = None  # the broad area (tables of contents group by it)
 
     @property
     def total(self) -> int:
@@ -95,11 +96,20 @@ class EmailReport:
     steps: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _heading(section: EditionSection, language: str) -> str:
-    title = section.title
+def _area_heading(section: EditionSection, language: str) -> str | None:
+    if section.area_title is None:
+        return None
+    return _bilingual_text(section.area_title, language)
+
+
+def _bilingual_text(title: Bilingual, language: str) -> str:
     if language == "bilingual":
         return f"{title.en} · {title.zh}" if title.en != title.zh else str(title.en)
     return str(title.zh if language == "zh" else title.en)
+
+
+def _heading(section: EditionSection, language: str) -> str:
+    return _bilingual_text(section.title, language)
 
 
 def priority_order(edition: Edition) -> list[tuple[int, int]]:
@@ -177,6 +187,7 @@ class Renderer:
                     more_url=f"{web_url}#{section.id}" if web_url else None,
                     anchor=section.id,
                     hidden_entries=section.entries[count:],
+                    area_heading=_area_heading(section, edition.language),
                 )
             )
         return tuple(views)

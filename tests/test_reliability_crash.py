@@ -263,3 +263,53 @@ def test_no_temporary_files_survive_a_killed_archive_update(tmp_path):
     (site / ".index.html.abc123.tmp").write_bytes(b"<html><body>half")
     run_ok(cli("archive", "--out", str(out), "--full"), tmp_path)
     assert leftovers(site) == []
+
+
+# --- send ----------------------------------------------------------------------------------
+def test_killed_sends_never_resend_to_a_recorded_recipient_and_the_next_send_completes(tmp_path):
+    """SIGKILL `newsletter send` mid-list, several times. The ledger always parses; nobody it
+    records as served gets the edition again; a duplicate is possible only for the message in
+    flight at the kill (accepted by the server, not yet recorded): at most one per kill."""
+    import yaml
+
+    from smtp_server import SMTPTestServer
+
+    source = tmp_path / "digests"
+    source.mkdir()
+    shutil.copy(SAMPLE, source)
+    out = tmp_path / "out"
+    people = [f"reader{n}@example.org" for n in range(8)]
+    rng = random.Random(3)
+    with SMTPTestServer() as server:
+        server.data_delay_s = 0.03  # a window in which a kill finds a message in flight
+        config = tmp_path / "newsletter.yaml"
+        config.write_text(yaml.safe_dump({
+            "source": str(source), "out_dir": str(out),
+            "delivery": {"backend": "smtp", "from": "news@example.org", "to": people,
+                         "smtp": {"host": "127.0.0.1", "port": server.port,
+                                  "security": "none", "timeout_s": 5}},
+        }), encoding="utf-8")
+        run_ok(cli("build", "--date", SAMPLE_DATE, "--config", str(config), "-q"), tmp_path)
+        send = cli("send", "--date", SAMPLE_DATE, "--config", str(config))
+        ledger = out / "ledger" / f"{SAMPLE_DATE}.json"
+        checkpoints = []  # (recipients the ledger records as sent, messages received so far)
+        for _ in range(4):
+            target = len(server.messages) + rng.randint(1, 2)
+            reached = lambda target=target: len(server.messages) >= target  # noqa: E731
+            kill_during(send, tmp_path, started_writing=reached, offset=rng.uniform(0, 0.04))
+            time.sleep(0.2)  # let the server finish a DATA that was in flight
+            recorded = json.loads(ledger.read_text(encoding="utf-8"))["recipients"]
+            sent = {e["recipient"] for e in recorded.values() if e["status"] == "sent"}
+            checkpoints.append((sent, len(server.messages)))
+        done = subprocess.run(send, cwd=tmp_path, env=child_env(), capture_output=True, text=True)
+        received = [r for m in server.messages for r in m.rcpt_tos]
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(received) == set(people)
+    assert len(received) - len(people) <= len(checkpoints)  # duplicates: in-flight ones only
+    for sent, seen in checkpoints:
+        again = [r for m in server.messages[seen:] for r in m.rcpt_tos if r in sent]
+        assert again == [], f"recorded as sent, then sent again: {again}"
+    assert 0 < len(checkpoints[0][0]) < len(people)  # the first kill really was mid-list
+    print(f"\nsend kills: {len(checkpoints)}, served before each: "
+          f"{[len(sent) for sent, _ in checkpoints]}, duplicates: {len(received) - len(people)}")

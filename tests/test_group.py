@@ -123,11 +123,32 @@ def test_agreement_with_expert_labels_stays_above_floor(labels_file: str, floor:
 
 
 def test_labels_name_real_subtopics() -> None:
-    keys = {s.key for s in load_taxonomy().subtopics}
+    """Labels use taxonomy keys, or the editor's own ids mapped to taxonomy keys."""
+    keys = {s.key for s in load_taxonomy().subtopics} | {"other"}
     for path in LABELS.glob("*.yaml"):
-        for pid, entry in yaml.safe_load(path.read_text(encoding="utf-8"))["papers"].items():
-            assert entry["primary"] in keys, (path.name, pid)
-            assert set(entry["acceptable"]) <= keys, (path.name, pid)
+        labels = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sections = labels.get("sections")
+        if sections is not None:
+            for name, section in sections.items():
+                assert section["title"], (path.name, name)
+                assert section["taxonomy"] and set(section["taxonomy"]) <= keys, (path.name, name)
+        names = set(sections) if sections is not None else keys
+        for pid, entry in labels["papers"].items():
+            assert entry["primary"] in names, (path.name, pid)
+            assert set(entry["acceptable"]) <= names, (path.name, pid)
+            assert entry["primary"] not in entry["acceptable"], (path.name, pid)
+
+
+@needs_digests
+@pytest.mark.parametrize("labels_file", sorted(p.name for p in LABELS.glob("*-heldout.yaml")))
+def test_heldout_labels_name_papers_of_their_day(labels_file: str) -> None:
+    """A held-out labelling covers papers of its digest and categories, nothing else."""
+    labels = yaml.safe_load((LABELS / labels_file).read_text(encoding="utf-8"))
+    digest = load_digest(str(DIGESTS / labels["digest"]), labels["date"])
+    wanted = set(labels["primary_categories"])
+    ids = {p.id for p in digest.papers if p.primary_category in wanted}
+    assert set(labels["papers"]) <= ids
+    assert len(labels["papers"]) >= min(len(ids), 50)
 
 
 def test_adjusted_rand_index() -> None:

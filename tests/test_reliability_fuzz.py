@@ -120,3 +120,33 @@ def test_control_characters_are_removed_from_every_field():
     text = "### [1] [A\x00 title\x1b](https://arxiv.org/abs/2602.00001)\n*A.\x0c Author*\n\nTL;DR: x\ufffey\n"
     (paper,) = read_digest_text(text, "day/2026-02-09.md").papers
     assert (paper.title, paper.authors, paper.summary.tldr) == ("A title", ("A. Author",), "xy")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(base=st.sampled_from(corpus()), changes=mutations)
+def test_a_mutated_digest_builds_and_archives_or_fails_cleanly(base, changes):
+    """Past the readers: whatever a reader accepts, the whole build and the archive accept
+    too, or stop with the project's own error (no traceback from a later stage)."""
+    import tempfile
+    from pathlib import Path
+
+    from newsletter.archive import update_site
+    from newsletter.config import load_config
+    from newsletter.errors import NewsletterError
+    from newsletter.pipeline import build_edition
+
+    suffix, data = base
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "digests"
+        folder.mkdir()
+        (folder / f"2026-02-09{suffix}").write_bytes(apply_mutations(data, changes))
+        values = {"source": str(folder), "out_dir": str(Path(tmp) / "out")}
+        config = load_config(None, values, environ={}, search=False)
+        try:
+            result = build_edition(config, "2026-02-09")
+        except NewsletterError:
+            return
+        update_site(config, ["2026-02-09"])
+        assert (Path(tmp) / "out" / "site" / "2026-02-09" / "index.html").is_file()
+        assert result.edition.paper_count == len(check_bytes(apply_mutations(data, changes),
+                                                             suffix).papers)

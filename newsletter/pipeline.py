@@ -21,7 +21,7 @@ from newsletter.config import Config
 from newsletter.history import IDS_FILE, first_seen, ids_json
 from newsletter.model import Edition, RenderedEmail, RewriteStats
 from newsletter.render import EmailReport, Renderer
-from newsletter.writer import staged_directory
+from newsletter.writer import exclusive_lock, staged_directory
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,13 @@ def build_edition(
         edition_json = renderer.json(edition)
 
     target = edition_dir(config, date)
-    with timer.stage("write"), staged_directory(target) as writer:
+    # Two builds of one day (cron and a manual preview) take turns to swap the folder in.
+    lock = config.out_dir / ".locks" / f"{date}.lock"
+    with (
+        timer.stage("write"),
+        exclusive_lock(lock, what=f"another build of {date}"),
+        staged_directory(target) as writer,
+    ):
         writer.write_text("email.html", email.html)
         writer.write_text("email.txt", email.text)
         writer.write_bytes("email.eml", eml)

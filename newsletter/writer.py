@@ -10,9 +10,12 @@ never a mix. A writer refuses to write the same path twice in one run: that is a
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +132,57 @@ def recover_directory(target: Path) -> None:
             os.replace(old, target)
     for stale in parent.glob(f"{_STAGE_PREFIX}{target.name}-*"):
         shutil.rmtree(stale, ignore_errors=True)
+
+
+_TEMP_FILE_SUFFIX = ".tmp"
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Remove the temp files of ``atomic_write_bytes`` calls that a killed run left behind.
+
+    Only call this while holding the folder's ``exclusive_lock``: a temp file of a run in
+    progress looks the same. Returns how many were removed.
+    """
+    removed = 0
+    if not Path(folder).is_dir():
+        return 0
+    for path in Path(folder).rglob(f".*{_TEMP_FILE_SUFFIX}"):
+        if path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def exclusive_lock(
+    path: Path,
+    *,
+    what: str,
+    timeout_s: float = 3600.0,
+    poll_s: float = 0.05,
+    error: type[Exception] = OutputError,
+) -> Iterator[Path]:
+    """Hold an exclusive ``flock`` on ``path``; wait up to ``timeout_s`` for its holder.
+
+    The lock file is never written, only locked, so opening it is not an output write. The
+    lock is released when the process ends, however it ends (a SIGKILL included).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise error(f"{path}: cannot lock ({exc.strerror})") from None
+                if time.monotonic() >= deadline:
+                    raise error(f"{path}: {what} is still running (waited {timeout_s:g} s)") from None
+                time.sleep(poll_s)
+        yield path
+    finally:
+        os.close(fd)  # closing releases the lock

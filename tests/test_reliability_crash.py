@@ -244,12 +244,6 @@ def test_killed_archive_updates_leave_every_site_file_whole_and_the_next_run_com
     print("\narchive kills:", dict(states))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive/writer: a SIGKILL during update_site leaves '.<name>.<random>.tmp' files "
-    "in the site folder (atomic_write_bytes' temp files), and no later run removes them, so "
-    "they are published with the site",
-)
 def test_no_temporary_files_survive_a_killed_archive_update(tmp_path):
     source = tmp_path / "digests"
     source.mkdir()

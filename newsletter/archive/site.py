@@ -37,7 +37,7 @@ from newsletter.config import Config
 from newsletter.edition_json import load_edition
 from newsletter.errors import NewsletterError
 from newsletter.history import edition_dates
-from newsletter.writer import Writer
+from newsletter.writer import Writer, exclusive_lock, remove_stale_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,17 @@ def update_site(
     """Bring ``config.site_dir`` up to date with the editions in ``config.out_dir``.
 
     ``dates`` are the days just built (they are re-rendered even when their edition file
-    looks unchanged); ``None`` or ``full=True`` rebuilds everything.
+    looks unchanged); ``None`` or ``full=True`` rebuilds everything. One update at a time:
+    a second waits for the first (a cron run and a manual ``archive`` may overlap).
     """
+    site_dir = Path(config.site_dir)
+    with exclusive_lock(site_dir.parent / f".{site_dir.name}.lock", what="another archive update"):
+        # Under the lock, any temp file in the site is a leftover of a killed run.
+        remove_stale_temp_files(site_dir)
+        return _update_site(config, dates, full=full)
+
+
+def _update_site(config: Config, dates: Sequence[str] | None, *, full: bool) -> SiteReport:
     start = time.perf_counter()
     pages = SitePages(config)
     site_dir = Path(config.site_dir)

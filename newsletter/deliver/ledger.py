@@ -13,19 +13,15 @@ way to tell; the window is one message wide.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
-import os
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from newsletter.errors import DeliveryError
-from newsletter.writer import atomic_write_bytes
+from newsletter.writer import atomic_write_bytes, exclusive_lock
 
 Status = Literal["sent", "failed_permanent", "failed_temporary"]
 LEDGER_VERSION = 1
@@ -111,30 +107,14 @@ class Ledger:
         atomic_write_bytes(self.path, body.encode("utf-8"))
 
 
-@contextlib.contextmanager
 def ledger_lock(
     out_dir: Path, date: str, *, timeout_s: float = 3600.0, poll_s: float = 0.05
-) -> Iterator[Path]:
+) -> contextlib.AbstractContextManager[Path]:
     """Hold the day's exclusive lock; wait up to ``timeout_s`` for another send to finish."""
-    folder = ledger_dir(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{date}.lock"
-    # The lock file is never written, only locked; opening it is not an output write.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise DeliveryError(f"{path}: cannot lock ({exc.strerror})") from None
-                if time.monotonic() >= deadline:
-                    raise DeliveryError(
-                        f"{path}: another send of {date} is still running (waited {timeout_s:g} s)"
-                    ) from None
-                time.sleep(poll_s)
-        yield path
-    finally:
-        os.close(fd)  # closing releases the lock
+    return exclusive_lock(
+        ledger_dir(out_dir) / f"{date}.lock",
+        what=f"another send of {date}",
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        error=DeliveryError,
+    )

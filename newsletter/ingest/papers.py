@@ -12,12 +12,12 @@ import re
 from dataclasses import fields, replace
 
 from newsletter.model import SUMMARY_FIELDS, Language, Paper, Summary
+from newsletter.textclean import strip_control_characters
 
 from .text import detect_language, https_arxiv, unique
 
 # arXiv categories ("cs.CV", "quant-ph", "cond-mat.soft"). Crawls also list MSC and ACM class
 # codes ("68T07 (Primary)", "F.2.2; I.2.7") among categories: those are not sections.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WEB_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
@@ -37,7 +37,7 @@ def finish_paper(paper: Paper) -> Paper:
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return strip_control_characters(value)
     if isinstance(value, tuple):
         return tuple(_clean(item) for item in value)
     if isinstance(value, Summary):

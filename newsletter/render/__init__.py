@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,7 +37,6 @@ from newsletter.render.template_cache import use_bytecode_cache
 log = logging.getLogger(__name__)
 
 HTML_LANG = {"bilingual": "en", "zh": "zh-CN", "en": "en"}
-_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 LinkText = Literal["title", "short", "id"]
 
 
@@ -259,10 +259,14 @@ class Renderer:
         # Cached fragments (already inlined) enter the page as placeholders, so the inlining
         # pass over the page only sees the page's own few tags.
         held: list[str] = []
+        # A random token per render: no text in the edition (a digest, an LLM reply) can
+        # forge a placeholder and pull a fragment into the wrong place.
+        token = secrets.token_hex(8)
+        placeholder = re.compile(f"\x00{token}:(\\d+)\x00")
 
         def hold(fragment: str) -> Markup:
             held.append(fragment)
-            return Markup(f"\x00{len(held) - 1}\x00")
+            return Markup(f"\x00{token}:{len(held) - 1}\x00")
 
         def paper_html(entry: Entry) -> Markup:
             return hold(fragments.html(entry, plan.max_authors))
@@ -286,11 +290,11 @@ class Renderer:
         html = render_template(self.env, "email/edition.html.j2", **context)
         if self.class_styles is not None:
             html = inline_classes(html, self.class_styles)
-            html = _PLACEHOLDER.sub(lambda match: held[int(match.group(1))], html)
+            html = placeholder.sub(lambda match: held[int(match.group(1))], html)
         else:  # a stylesheet only premailer can inline: the slow path, on the whole page
             from newsletter.render.inline import inline_css
 
-            html = inline_css(_PLACEHOLDER.sub(lambda match: held[int(match.group(1))], html))
+            html = inline_css(placeholder.sub(lambda match: held[int(match.group(1))], html))
         text = render_template(self.env, "text/edition.txt.j2", **context)
         return RenderedEmail(
             date=edition.date,

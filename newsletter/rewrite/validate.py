@@ -21,6 +21,8 @@ import json
 import re
 from typing import Any, Literal
 
+from newsletter.textclean import strip_control_characters
+
 FailureKind = Literal[
     "timeout",
     "rate_limited",
@@ -226,7 +228,7 @@ def check_text(value: str, *, field: str, language: str, min_chars: int, max_cha
     zh field needs at least half as many CJK characters as Latin words; an en field may quote
     a Chinese name but holds at most one CJK character per two words.
     """
-    text = _SPACE.sub(" ", value).strip()
+    text = _SPACE.sub(" ", strip_control_characters(value)).strip()
     if len(text) < min_chars:
         raise ReplyInvalid("empty", f"{field} is empty or too short ({len(text)} characters)")
     if len(text) > max_chars:

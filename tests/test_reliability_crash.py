@@ -241,6 +241,7 @@ def test_killed_archive_updates_leave_every_site_file_whole_and_the_next_run_com
     assert any(s.startswith("writing:") and "finished" not in s for s in states), states
     run_ok(cli("archive", "--out", str(out)), tmp_path)
     assert snapshot(site, skip=SITE_VOLATILE) == new
+    assert leftovers(site) == []  # a killed run's temp files are swept, never published
     print("\narchive kills:", dict(states))
 
 

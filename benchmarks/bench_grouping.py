@@ -79,9 +79,7 @@ def _keys(label: str, sections: Mapping[str, Mapping] | None) -> set[str]:
     return set(sections[label]["taxonomy"])
 
 
-def accepts(
-    entry: Mapping, found: str, sections: Mapping[str, Mapping] | None = None
-) -> bool:
+def accepts(entry: Mapping, found: str, sections: Mapping[str, Mapping] | None = None) -> bool:
     """Whether the found section is the expert's primary or an acceptable one."""
     wanted = [entry["primary"], *(entry.get("acceptable") or [])]
     return any(found in _keys(label, sections) for label in wanted)
@@ -176,7 +174,9 @@ def main() -> int:
         if chosen:
             mean_ari = sum(a for a, _ in chosen) / len(chosen)
             mean_share = sum(s for _, s in chosen) / len(chosen)
-            print(f"average over {name} ({len(chosen)}): ARI {mean_ari:.3f}   share {mean_share:.1%}")
+            print(
+                f"average over {name} ({len(chosen)}): ARI {mean_ari:.3f}   share {mean_share:.1%}"
+            )
     digest = load_digest(str(DIGESTS / LARGE_DAY[0]), LARGE_DAY[1])
     started = time.perf_counter()
     grouping = group_papers(digest.papers, config)

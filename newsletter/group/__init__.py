@@ -14,6 +14,7 @@ digest order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from newsletter.config import GroupingConfig
 from newsletter.group.category import group_by_category
@@ -62,6 +63,13 @@ def _sections(
     return tuple(sections)
 
 
+@lru_cache(maxsize=4)
+def _scorer(taxonomy: Taxonomy) -> Scorer:
+    """Compiled once per taxonomy: building the term patterns costs about as much as scoring
+    a hundred papers, and a run groups several editions with the same taxonomy."""
+    return Scorer(taxonomy)
+
+
 def group_with_taxonomy(
     papers: Sequence[Paper],
     taxonomy: Taxonomy,
@@ -69,7 +77,7 @@ def group_with_taxonomy(
     chooser: SubtopicChooser | None = None,
 ) -> tuple[tuple[Section, ...], str]:
     """Sections for ``papers`` under ``taxonomy``; also the method that decided them."""
-    scorer = Scorer(taxonomy)
+    scorer = _scorer(taxonomy)
     scores = scorer.score_all(papers)
     method = "taxonomy"
     if chooser is not None:

@@ -5,10 +5,12 @@ A paper's score for a subtopic adds up the weights of the subtopic's terms found
 *about* while an abstract also names its tools and baselines), the weights of its arXiv
 categories, and a lean towards the area of the paper's primary category (a cs.CL paper that
 talks about "evaluation" belongs with language evaluation, not with vision benchmarks).
+When a whole day is scored (``score_all``), terms most of the day's papers share count less.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +30,14 @@ AREA_LEAN_CROSSLIST = 0.5  # same for an area of a cross-listed category
 # that "reasons" or "benchmarks" is still a vision paper to its readers.
 OUTSIDE_AREA = 0.6
 OUTSIDE_AREA_CROSSLIST = 0.8
+# Day-level rarity: a term used by more than IDF_FREE_SHARE of the day's papers ("reasoning",
+# "benchmark", "agents" on a language day) tells the day's papers apart less, so it counts less
+# (log-scaled, down to IDF_FLOOR). Editors group by what is distinctive; measured on five
+# labelled days (three held out): average ARI +0.03. Days under IDF_MIN_PAPERS are too small
+# for shares to mean anything.
+IDF_MIN_PAPERS = 20
+IDF_FREE_SHARE = 0.08
+IDF_FLOOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,9 @@ def _alternation(terms: Iterable[str]) -> str:
 
 def _trie_pattern(node: dict) -> str:
     terminal = "" in node
-    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    branches = [
+        re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char
+    ]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 and not terminal else "(?:" + "|".join(branches) + ")"
@@ -135,13 +147,16 @@ class Scorer:
         factor: float,
         *,
         repeats: bool,
+        rarity: dict[str, float],
     ) -> None:
         for term, count in counts.items():
             extra = REPEAT_BONUS * min(count - 1, MAX_REPEATS) if repeats else 0.0
+            scale = factor * (1.0 + extra) * rarity.get(term, 1.0)
             for key, weight in index.get(term, ()):
-                totals[key] = totals.get(key, 0.0) + weight * factor * (1.0 + extra)
+                totals[key] = totals.get(key, 0.0) + weight * scale
 
-    def score(self, paper: Paper) -> PaperScores:
+    def _matches(self, paper: Paper) -> tuple[Counter[str], ...]:
+        """(English title, English body, Chinese title, Chinese body) term counts."""
         summary_text = " ".join(
             value for name in SUMMARY_FIELDS if (value := getattr(paper.summary, name))
         )
@@ -151,22 +166,30 @@ class Scorer:
             english_body += " " + summary_text
         else:
             chinese_body += " " + summary_text
-
-        totals: dict[str, float] = {}
-        self._add(
-            totals, self._english_counts(paper.title), self._en_index, TITLE_FACTOR, repeats=False
-        )
-        self._add(totals, self._english_counts(english_body), self._en_index, 1.0, repeats=True)
-        self._add(
-            totals,
+        return (
+            self._english_counts(paper.title),
+            self._english_counts(english_body),
             self._chinese_counts(paper.title_translation or ""),
-            self._zh_index,
-            ZH_TITLE_FACTOR,
-            repeats=False,
+            self._chinese_counts(chinese_body),
         )
-        self._add(
-            totals, self._chinese_counts(chinese_body), self._zh_index, ZH_BODY_FACTOR, repeats=True
-        )
+
+    def score(self, paper: Paper) -> PaperScores:
+        """One paper on its own (no day to compare its terms with: every term weighs fully)."""
+        return self._score(paper, self._matches(paper), {})
+
+    def _score(
+        self,
+        paper: Paper,
+        matches: tuple[Counter[str], ...],
+        rarity: dict[str, float],
+    ) -> PaperScores:
+        en_title, en_body, zh_title, zh_body = matches
+        totals: dict[str, float] = {}
+        add = self._add
+        add(totals, en_title, self._en_index, TITLE_FACTOR, repeats=False, rarity=rarity)
+        add(totals, en_body, self._en_index, 1.0, repeats=True, rarity=rarity)
+        add(totals, zh_title, self._zh_index, ZH_TITLE_FACTOR, repeats=False, rarity=rarity)
+        add(totals, zh_body, self._zh_index, ZH_BODY_FACTOR, repeats=True, rarity=rarity)
 
         for position, category in enumerate(paper.categories):
             share = 1.0 if position == 0 else 0.5
@@ -198,4 +221,28 @@ class Scorer:
         return PaperScores(paper_id=paper.id, ranked=tuple(ranked), area_hint=primary_area)
 
     def score_all(self, papers: Sequence[Paper]) -> tuple[PaperScores, ...]:
-        return tuple(self.score(paper) for paper in papers)
+        matches = [self._matches(paper) for paper in papers]
+        rarity = day_rarity(matches, len(papers))
+        return tuple(
+            self._score(paper, found, rarity) for paper, found in zip(papers, matches, strict=True)
+        )
+
+
+def day_rarity(matches: Sequence[tuple[Counter[str], ...]], n: int) -> dict[str, float]:
+    """Weight factor per term: 1 for terms few papers of the day use, less for common ones.
+
+    ``matches`` holds each paper's term counts (title and body, both languages); a term counts
+    once per paper that uses it anywhere. Terms missing from the result weigh fully.
+    """
+    if n < IDF_MIN_PAPERS:
+        return {}
+    df: Counter[str] = Counter()
+    for found in matches:
+        df.update(set().union(*found))
+    free = IDF_FREE_SHARE
+    rarity = {}
+    for term, count in df.items():
+        share = count / n
+        if share > free:
+            rarity[term] = max(IDF_FLOOR, math.log(1 / share) / math.log(1 / free))
+    return rarity

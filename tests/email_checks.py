@@ -13,16 +13,8 @@ from pathlib import Path
 from newsletter.config import load_config
 from newsletter.pipeline import BuildResult, build_edition
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from testpaths import CHROMIUM, CHROMIUM_ARGS
+
 WIDTHS = (375, 600)
 SCHEMES = ("light", "dark")
 

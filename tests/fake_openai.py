@@ -52,6 +52,18 @@ FAULTS = (
     "bad_request",
 )
 QUIRKS = ("sloppy_latex", "fenced", "ok")
+# A fault served on every attempt -> (the failure kind the rewrite stage records, the requests
+# it costs with max_retries=2: retried kinds cost three, the others one).
+PERSISTENT = {
+    "rate_limit": ("rate_limited", 3),
+    "server_error": ("server_error", 3),
+    "hang": ("timeout", 3),
+    "truncated": ("bad_json", 1),
+    "english": ("wrong_language", 1),
+    "empty": ("empty", 1),
+    "refusal": ("refusal", 1),
+    "bad_request": ("http_error", 1),
+}
 
 _PAPER_ID = re.compile(r"^arXiv id:\s*(\S+)", re.MULTILINE)
 _TITLE = re.compile(r"^Title:\s*(.+)$", re.MULTILINE)

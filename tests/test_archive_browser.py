@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_archive import HOSTILE_IMG, HOSTILE_SCRIPT, make_paper, site_config, write_day
 
 from newsletter.archive import make_server, update_site
 
-from testpaths import IN_CI
+from testpaths import CHROMIUM, CHROMIUM_ARGS, IN_CI
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DAYS = ("2026-02-02", "2026-02-03", "2026-02-04")
 
 

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from newsletter.cli import main
 from newsletter.ingest import load_digest
 
-from fake_openai import FakeOpenAI
+from fake_openai import PERSISTENT, FakeOpenAI
 from smtp_server import SMTPTestServer
 from testpaths import PROJECT_ROOT, SAMPLE_DATE
 
@@ -36,19 +36,8 @@ API_KEY = "sk-reliability-SECRET-4242"
 SMTP_PASSWORD = "smtp-SECRET-hunter2"
 PEOPLE = ["alice@example.org", "bob@example.org", "carol@example.net", "dave@example.com"]
 REJECTED = "carol@example.net"
-# fault -> (failure kind recorded, requests it costs when served on every attempt), retries=2
-PERSISTENT = {
-    "rate_limit": ("rate_limited", 3),
-    "server_error": ("server_error", 3),
-    "hang": ("timeout", 3),
-    "truncated": ("bad_json", 1),
-    "english": ("wrong_language", 1),
-    "empty": ("empty", 1),
-    "refusal": ("refusal", 1),
-    "bad_request": ("http_error", 1),
-}
 TRANSIENT = ("rate_limit", "server_error", "hang", "sloppy_latex")  # once, then fine
-HANG_S = 0.8  # how long a "hang" holds its request: past the client's 0.5 s timeout
+HANG_S = 2.5  # how long a "hang" holds its request: past the client's 1.5 s timeout
 
 
 @dataclass
@@ -73,7 +62,7 @@ def _write_config(folder: Path, llm_url: str, smtp_port: int) -> Path:
         "source": str(SOURCE),
         "out_dir": str(folder / "out"),
         "llm": {
-            "enabled": True, "base_url": llm_url, "model": "fake-model", "timeout_s": 0.5,
+            "enabled": True, "base_url": llm_url, "model": "fake-model", "timeout_s": 1.5,
             "max_retries": 2, "concurrency": 16,
         },
         "delivery": {

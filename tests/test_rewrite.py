@@ -40,7 +40,7 @@ def make_config(server: FakeOpenAI, **changes: object) -> LLMConfig:
         "enabled": True,
         "base_url": server.base_url,
         "model": "fake-model",
-        "timeout_s": 0.4,
+        "timeout_s": 2.0,  # generous: a loaded CI machine must not turn replies into timeouts
         "max_retries": 2,
         "concurrency": 8,
     }

@@ -15,19 +15,8 @@ from test_rewrite import make_config, make_papers, run  # noqa: E402
 
 from newsletter.model import Paper  # noqa: E402
 
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import PERSISTENT, FakeOpenAI  # noqa: E402
 
-# fault served on every attempt -> (failure kind, requests it costs with max_retries=2)
-PERSISTENT = {
-    "rate_limit": ("rate_limited", 3),
-    "server_error": ("server_error", 3),
-    "hang": ("timeout", 3),
-    "truncated": ("bad_json", 1),
-    "english": ("wrong_language", 1),
-    "empty": ("empty", 1),
-    "refusal": ("refusal", 1),
-    "bad_request": ("http_error", 1),
-}
 TRANSIENT = ("rate_limit", "server_error", "hang")  # once, then the retry succeeds
 
 
@@ -37,7 +26,7 @@ def test_each_fault_kind_fails_only_its_paper(tmp_path, fault):
     papers = make_papers(3)
     with FakeOpenAI() as server:
         server.fail_paper(papers[1].id, *[fault] * 3)
-        result = run(papers, make_config(server, timeout_s=0.25, intro=False), tmp_path)
+        result = run(papers, make_config(server, timeout_s=1.0, intro=False), tmp_path)
     sent_for_paper = sum(1 for r in server.requests if r.paper_id == papers[1].id)
     assert [r.status for r in result.by_paper] == ["llm", "failed", "llm"]
     assert result.by_paper[1].failure == kind
@@ -57,7 +46,7 @@ def test_a_transient_fault_is_retried_and_is_not_a_failure(tmp_path, fault):
     papers = make_papers(2)
     with FakeOpenAI() as server:
         server.fail_paper(papers[0].id, fault)
-        result = run(papers, make_config(server, timeout_s=0.25, intro=False), tmp_path)
+        result = run(papers, make_config(server, timeout_s=1.0, intro=False), tmp_path)
     assert [r.status for r in result.by_paper] == ["llm", "llm"]
     assert result.stats.failures == ()
     assert result.stats.requests == 3
@@ -94,7 +83,7 @@ def test_every_fault_kind_at_20_percent_keeps_every_paper_and_counts_match(tmp_p
                 server.fail_paper(paper_id, fault)
                 expected_requests += 1
                 expected_served[fault] += 1
-        result = run(papers, make_config(server, timeout_s=0.3, concurrency=16), tmp_path)
+        result = run(papers, make_config(server, timeout_s=1.5, concurrency=16), tmp_path)
     assert server.served_faults == expected_served
     assert server.request_count == expected_requests
 

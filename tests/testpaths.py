@@ -10,6 +10,18 @@ SHARED_DIGESTS = PROJECT_ROOT.parent / "shared" / "digests"
 SAMPLE_DIGESTS = PROJECT_ROOT / "examples" / "digests"
 SAMPLE_DATE = "2026-02-09"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Debian's chromium, driven by Playwright in the browser tests. The flags keep it from
+# reaching for the network (this machine has none) and from needing a sandbox as root.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def shared_digest_files() -> list[Path]:

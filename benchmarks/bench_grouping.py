@@ -5,8 +5,10 @@
 For every labelling in tests/labels/*.yaml it prints the adjusted Rand index (ARI) between
 the grouping and the expert's primary sections, and the share of papers placed in their
 primary or an acceptable section; then the averages over all labellings and over the held-out
-ones (files named *-heldout.yaml, labelled blind and never used for tuning). Then it times the
-532-paper day. --show prints the sections; --confusion prints, per expert section, where its
+ones (files named *-heldout.yaml, labelled blind and never used for tuning) and over the
+validation ones (*-validation.yaml, labelled blind later; only their aggregate figures are ever
+printed, never their sections or confusion, so looking at them cannot become tuning; pass
+--no-validation to leave them out). Then it times the 532-paper day. --show prints the sections; --confusion prints, per expert section, where its
 papers went (split) and, per found section, which expert sections it mixes (merged).
 
 A labelling names sections either by taxonomy key (the first two files) or by the editor's own
@@ -145,6 +147,9 @@ def main() -> int:
     parser.add_argument(
         "--confusion", action="store_true", help="print which expert sections were split or merged"
     )
+    parser.add_argument(
+        "--no-validation", action="store_true", help="skip the *-validation.yaml labellings"
+    )
     args = parser.parse_args()
     if not DIGESTS.is_dir():
         print(f"sample digests not found at {DIGESTS}", file=sys.stderr)
@@ -152,6 +157,9 @@ def main() -> int:
     config = GroupingConfig(mode=args.mode)
     results: dict[str, tuple[float, float]] = {}
     for path in sorted(LABELS.glob("*.yaml")):
+        validation = path.name.endswith("-validation.yaml")
+        if validation and args.no_validation:
+            continue
         labels, papers = load_labelling(path)
         grouping = group_papers(papers, config)
         sections = labels.get("sections")
@@ -163,13 +171,14 @@ def main() -> int:
             f"{len(grouping.sections)} sections {sizes}\n"
             f"  ARI {ari:.3f}   in primary-or-acceptable section {share:.1%}"
         )
-        if args.confusion:
+        if args.confusion and not validation:
             confusion(grouping, labels["papers"])
-        if args.show:
+        if args.show and not validation:
             show(grouping, papers, labels["papers"], sections)
     for name, chosen in (
         ("all labellings", list(results.values())),
         ("held-out", [v for k, v in results.items() if k.endswith("-heldout.yaml")]),
+        ("validation", [v for k, v in results.items() if k.endswith("-validation.yaml")]),
     ):
         if chosen:
             mean_ari = sum(a for a, _ in chosen) / len(chosen)

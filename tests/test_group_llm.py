@@ -73,7 +73,12 @@ def test_llm_grouping_follows_the_model_and_falls_back_per_paper(tmp_path, monke
         # Every paper was asked about once; the failing one never got an answer (500s).
         assert sorted(asked) == sorted({p.id for p in papers} - {failing})
         edition = json.loads((result.edition_dir / "edition.json").read_text(encoding="utf-8"))
-        placed = {p["id"]: s["id"] for s in edition["sections"] if s["kind"] == "topic" for p in s["papers"]}
+        placed = {
+            p["id"]: s["id"]
+            for s in edition["sections"]
+            if s["kind"] == "topic"
+            for p in s["papers"]
+        }
         assert len(placed) == 61  # nobody lost
         for paper_id in moved:
             assert placed[paper_id] == "cv-forensics"

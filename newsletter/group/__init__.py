@@ -20,6 +20,7 @@ from newsletter.config import GroupingConfig
 from newsletter.group.category import group_by_category
 from newsletter.group.interests import match_interests
 from newsletter.group.llm import SubtopicChooser, assign_with_llm
+from newsletter.group.neighbours import smooth_scores
 from newsletter.group.score import PaperScores, Scorer
 from newsletter.group.shape import OTHER, shape_assignment
 from newsletter.group.taxonomy import Taxonomy, load_taxonomy
@@ -78,13 +79,13 @@ def group_with_taxonomy(
 ) -> tuple[tuple[Section, ...], str]:
     """Sections for ``papers`` under ``taxonomy``; also the method that decided them."""
     scorer = _scorer(taxonomy)
-    scores = scorer.score_all(papers)
+    order = {key: index for index, key in enumerate(scorer.keys)}
+    scores = smooth_scores(papers, scorer.score_all(papers), order)
     method = "taxonomy"
     if chooser is not None:
         offline = {s.paper_id: s for s in scores}
         scores, decided = assign_with_llm(papers, taxonomy, offline, chooser)
         method = "llm" if decided else "taxonomy"
-    order = {key: index for index, key in enumerate(scorer.keys)}
     area_of = {s.key: s.area for s in taxonomy.subtopics}
     section_of = shape_assignment(scores, order, area_of)
     return _sections(papers, taxonomy, scores, section_of), method

@@ -38,6 +38,8 @@ OUTSIDE_AREA_CROSSLIST = 0.8
 IDF_MIN_PAPERS = 20
 IDF_FREE_SHARE = 0.08
 IDF_FLOOR = 0.3
+# An abstract match of one of the taxonomy's generic terms counts this much of a normal one.
+GENERIC_BODY_FACTOR = 0.4
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,18 @@ class Scorer:
         self._en_index: dict[str, list[tuple[str, float]]] = {}
         self._zh_index: dict[str, list[tuple[str, float]]] = {}
         self._category_index: dict[str, list[tuple[str, float]]] = {}
+        # Title indexes carry each subtopic's title boost inside the weight.
+        self._en_title_index: dict[str, list[tuple[str, float]]] = {}
+        self._zh_title_index: dict[str, list[tuple[str, float]]] = {}
         for subtopic in taxonomy.subtopics:
+            boost = subtopic.title_boost
             for term, weight in subtopic.terms_en:
-                self._en_index.setdefault(normalize_english(term), []).append(
-                    (subtopic.key, weight)
-                )
+                normal = normalize_english(term)
+                self._en_index.setdefault(normal, []).append((subtopic.key, weight))
+                self._en_title_index.setdefault(normal, []).append((subtopic.key, weight * boost))
             for term, weight in subtopic.terms_zh:
                 self._zh_index.setdefault(term, []).append((subtopic.key, weight))
+                self._zh_title_index.setdefault(term, []).append((subtopic.key, weight * boost))
             for category, weight in subtopic.categories:
                 self._category_index.setdefault(category, []).append((subtopic.key, weight))
         # Whole words only; a plural -s/-es is accepted ("benchmarks", "biases").
@@ -128,6 +135,12 @@ class Scorer:
             else None
         )
         self._zh_pattern = re.compile(_alternation(self._zh_index)) if self._zh_index else None
+        self._generic = {
+            term: GENERIC_BODY_FACTOR
+            for term in map(normalize_english, taxonomy.generic_terms)
+            if term in self._en_index
+        }
+        self._body_cache: tuple[dict[str, float], dict[str, float]] | None = None
 
     def _english_counts(self, text: str) -> Counter[str]:
         if not text or self._en_pattern is None:
@@ -186,9 +199,10 @@ class Scorer:
         en_title, en_body, zh_title, zh_body = matches
         totals: dict[str, float] = {}
         add = self._add
-        add(totals, en_title, self._en_index, TITLE_FACTOR, repeats=False, rarity=rarity)
-        add(totals, en_body, self._en_index, 1.0, repeats=True, rarity=rarity)
-        add(totals, zh_title, self._zh_index, ZH_TITLE_FACTOR, repeats=False, rarity=rarity)
+        body_rarity = self._body_rarity(rarity)
+        add(totals, en_title, self._en_title_index, TITLE_FACTOR, repeats=False, rarity=rarity)
+        add(totals, en_body, self._en_index, 1.0, repeats=True, rarity=body_rarity)
+        add(totals, zh_title, self._zh_title_index, ZH_TITLE_FACTOR, repeats=False, rarity=rarity)
         add(totals, zh_body, self._zh_index, ZH_BODY_FACTOR, repeats=True, rarity=rarity)
 
         for position, category in enumerate(paper.categories):
@@ -219,6 +233,19 @@ class Scorer:
             key=lambda item: (-item[1], self._order[item[0]]),
         )
         return PaperScores(paper_id=paper.id, ranked=tuple(ranked), area_hint=primary_area)
+
+    def _body_rarity(self, rarity: dict[str, float]) -> dict[str, float]:
+        """``rarity`` with generic terms scaled down, for abstract matches."""
+        if not self._generic:
+            return rarity
+        cached = self._body_cache
+        if cached is not None and cached[0] is rarity:
+            return cached[1]
+        body = dict(rarity)
+        for term, factor in self._generic.items():
+            body[term] = body.get(term, 1.0) * factor
+        self._body_cache = (rarity, body)
+        return body
 
     def score_all(self, papers: Sequence[Paper]) -> tuple[PaperScores, ...]:
         matches = [self._matches(paper) for paper in papers]

@@ -32,6 +32,10 @@ class Subtopic:
     terms_en: tuple[tuple[str, float], ...]  # (lower-case term, weight)
     terms_zh: tuple[tuple[str, float], ...]
     categories: tuple[tuple[str, float], ...]  # (arXiv category, weight)
+    # Title matches of this subtopic's terms count this many times more: for subtopics named
+    # by an application domain ("clinical", "legal", "financial"), which editors file a paper
+    # under when its title names the domain, whatever method it uses.
+    title_boost: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class Taxonomy:
     source: str
     areas: tuple[Area, ...]
     other_title: Bilingual
+    # English terms every field uses ("benchmark", "agent", "dataset"): in an abstract they
+    # describe the set-up more often than the topic, so they count less there (full in titles).
+    generic_terms: tuple[str, ...] = ()
 
     @property
     def subtopics(self) -> tuple[Subtopic, ...]:
@@ -154,7 +161,13 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
     if not isinstance(node, Mapping):
         problems.add(key, "expected a mapping with id, title, description and signals")
         return None
-    _check_keys(node, {"id", "title", "description", "terms", "categories"}, key, problems)
+    _check_keys(
+        node, {"id", "title", "description", "terms", "categories", "title_boost"}, key, problems
+    )
+    title_boost = node.get("title_boost", 1.0)
+    if isinstance(title_boost, bool) or not isinstance(title_boost, int | float) or title_boost < 1:
+        problems.add(f"{key}.title_boost", f"expected a number of at least 1 (got {title_boost!r})")
+        title_boost = 1.0
     subtopic_id = _slug(node.get("id"), f"{key}.id", problems)
     title = _bilingual(node.get("title"), f"{key}.title", problems)
     description = node.get("description")
@@ -185,6 +198,7 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
         terms_en=terms_en,
         terms_zh=terms_zh,
         categories=categories,
+        title_boost=float(title_boost),
     )
 
 
@@ -223,7 +237,11 @@ def parse_taxonomy(data: Any, source: str) -> Taxonomy:
     if not isinstance(data, Mapping):
         problems.add("(top level)", "expected a mapping with 'areas'")
         problems.raise_if_any()
-    _check_keys(data, {"version", "areas", "other"}, "", problems)
+    _check_keys(data, {"version", "areas", "other", "generic_terms"}, "", problems)
+    generic = data.get("generic_terms") or []
+    if not isinstance(generic, list) or not all(isinstance(t, str) and t.strip() for t in generic):
+        problems.add("generic_terms", "expected a list of English terms")
+        generic = []
     if data.get("version", 1) != 1:
         problems.add("version", f"expected 1 (got {data.get('version')!r})")
     other_title = _bilingual(data.get("other", {"en": "Other", "zh": "其他"}), "other", problems)
@@ -251,11 +269,35 @@ def parse_taxonomy(data: Any, source: str) -> Taxonomy:
         if area_ids.index(area_id) != index:
             problems.add(f"areas[{index}].id", f"duplicate area id {area_id!r}")
     problems.raise_if_any()
-    return Taxonomy(source=source, areas=tuple(areas), other_title=other_title)
+    return Taxonomy(
+        source=source,
+        areas=tuple(areas),
+        other_title=other_title,
+        generic_terms=tuple(t.strip().lower() for t in generic),
+    )
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """Read and validate a taxonomy file (default: the bundled ``config/topics.yaml``)."""
-    path = path or default_taxonomy_path()
+    """Read and validate a taxonomy file (default: the bundled ``config/topics.yaml``).
+
+    Parsed once per file version (path, size, modification time): parsing the YAML costs as
+    much as grouping a 500-paper day, and a run groups several editions with one taxonomy.
+    """
+    path = Path(path or default_taxonomy_path())
+    try:
+        stat = path.stat()
+        version = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        version = None  # read_yaml reports the missing or unreadable file
+    if version is not None and version in _LOADED:
+        return _LOADED[version]
     data = read_yaml(path, "taxonomy file")
-    return parse_taxonomy(data, str(path))
+    taxonomy = parse_taxonomy(data, str(path))
+    if version is not None:
+        if len(_LOADED) >= 8:
+            _LOADED.clear()
+        _LOADED[version] = taxonomy
+    return taxonomy
+
+
+_LOADED: dict[tuple[str, int, int], Taxonomy] = {}

@@ -149,7 +149,8 @@ def test_edited_taxonomy_is_read_again(tmp_path: Path) -> None:
     path = _write(tmp_path, TAXONOMY)
     first = load_taxonomy(path)
     assert load_taxonomy(path) is first  # parsed once per file version
-    path.write_text(TAXONOMY.replace("{en: Medical, zh: 医疗}", "{en: Clinic, zh: 诊所}"), "utf-8")
+    renamed = TAXONOMY.replace("{en: Medical, zh: 医疗}", "{en: Clinic, zh: 诊所}")
+    path.write_text(renamed, encoding="utf-8")
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert load_taxonomy(path).subtopic("nlp-medical").title.en == "Clinic"

@@ -29,3 +29,12 @@ def shared_digest_files() -> list[Path]:
     if not SHARED_DIGESTS.is_dir():
         return []
     return sorted(p for p in SHARED_DIGESTS.rglob("*") if p.suffix in (".md", ".jsonl") and p.name != "README.md")
+
+
+# The one file under ../shared/digests that is not a digest (a README committed under a date
+# name); tests that need real digests leave it out, and tests of bad input use it on purpose.
+NOT_A_DIGEST = "xmkxabc/2025-06-09.md"
+
+
+def real_digest_files() -> list[Path]:
+    return [p for p in shared_digest_files() if p.relative_to(SHARED_DIGESTS).as_posix() != NOT_A_DIGEST]

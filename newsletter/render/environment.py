@@ -17,6 +17,7 @@ import jinja2
 import newsletter
 from newsletter.errors import TemplateError
 from newsletter.mathtext import latex_to_unicode
+from newsletter.render.richtext import rich_text
 from newsletter.render.textwrap_cjk import display_width, wrap
 from newsletter.urls import markdown_url, safe_url
 from newsletter.yamlfile import read_yaml
@@ -111,6 +112,7 @@ def build_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     env.filters["math"] = latex_to_unicode
     env.filters["md"] = markdown_escape
     env.filters["url"] = safe_url
+    env.filters["rich"] = rich_text
     env.filters["mdurl"] = markdown_url
     env.filters["authors"] = _authors
     # Memoised: the email budget search renders each paper's text several times (CJK-aware

@@ -9,6 +9,7 @@ Nothing here reads or writes files.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from newsletter.model import (
@@ -88,14 +89,11 @@ def compose_edition(
 
     entries: dict[str, Entry] = {}
     for pid, paper in papers.items():
-        entry = make_entry(paper, rewrites)
-        entries[pid] = Entry(
-            **{
-                **entry.__dict__,
-                "highlight_reasons": reasons.get(pid, ()),
-                "seen_on": seen_on.get(pid),
-                "section_id": section_of.get(pid),
-            }
+        entries[pid] = replace(
+            make_entry(paper, rewrites),
+            highlight_reasons=reasons.get(pid, ()),
+            seen_on=seen_on.get(pid),
+            section_id=section_of.get(pid),
         )
 
     sections: list[EditionSection] = []

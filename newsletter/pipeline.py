@@ -25,8 +25,6 @@ from newsletter.writer import exclusive_lock, staged_directory
 
 log = logging.getLogger(__name__)
 
-EDITION_FILES = ("email.html", "email.txt", "email.eml", "newsletter.md", "edition.json")
-
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -87,11 +85,10 @@ def _llm_subtopic_chooser(config: Config, papers, *, refresh: bool):
     grouping stage a chooser that looks the answers up; unanswered papers stay offline."""
     from newsletter.group.llm import subtopic_choices
     from newsletter.group.taxonomy import load_taxonomy
-    from newsletter.rewrite.classify import Option, classify_papers
+    from newsletter.rewrite.classify import classify_papers
 
     choices = subtopic_choices(load_taxonomy(config.grouping.taxonomy))
-    options = [Option(c.key, c.title_en, c.description) for c in choices]
-    result = classify_papers(papers, options, config.llm, cache_dir=config.llm_cache_dir, refresh=refresh)
+    result = classify_papers(papers, choices, config.llm, cache_dir=config.llm_cache_dir, refresh=refresh)
     log.info(
         "llm grouping: %d papers placed by the model (%d requests, %d cached, %d fell back)",
         len(result.picks), result.requests, result.cache_hits, len(result.failures),
@@ -149,10 +146,17 @@ def build_edition(
 
     renderer = Renderer(config)
     with timer.stage("render"):
-        email, report = renderer.email_within_budget(
-            edition, lambda rendered: len(preview_message_bytes(rendered, config))
-        )
-        eml = preview_message_bytes(email, config)
+        # The budget search measures each candidate as its preview message; the chosen one's
+        # message is email.eml, so it is kept rather than composed a second time.
+        measured: list[tuple[RenderedEmail, bytes]] = []
+
+        def measure(rendered: RenderedEmail) -> int:
+            measured.append((rendered, preview_message_bytes(rendered, config)))
+            return len(measured[-1][1])
+
+        email, report = renderer.email_within_budget(edition, measure)
+        eml = next((data for candidate, data in measured if candidate is email), None)
+        eml = eml or preview_message_bytes(email, config)
         markdown = renderer.markdown(edition)
         edition_json = renderer.json(edition)
 

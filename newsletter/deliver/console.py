@@ -15,7 +15,6 @@ class ConsoleBackend(Backend):
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self.count = 0
-        self.total_bytes = 0
 
     @property
     def stream(self) -> TextIO:
@@ -28,7 +27,6 @@ class ConsoleBackend(Backend):
                 file=self.stream,
             )
         self.count += 1
-        self.total_bytes += len(message.data)
         print(
             f"  would send to {message.recipient}: {len(message.data):,} bytes"
             f"{' (8bit)' if message.needs_8bit else ''}, Message-ID {message.message_id}",

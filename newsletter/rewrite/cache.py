@@ -69,6 +69,30 @@ class RewriteCache:
         key = _key("intro", json.dumps([titles, section_titles]), self.model, version)
         return self.root / "intros" / f"{key}.json"
 
+    def subtopic_path(self, paper: Paper, prompt_version: str, options_digest: str) -> Path:
+        key = _key("classify", paper.id, content_hash(paper), self.model, prompt_version, options_digest)
+        return self.root / "classify" / f"{_UNSAFE.sub('_', paper.id)}-{key}.json"
+
+    def get_subtopic(
+        self, paper: Paper, prompt_version: str, options_digest: str, valid: set[str]
+    ) -> str | None:
+        """The cached subtopic choice for ``paper``, if it is still one of ``valid``."""
+        data = self._read(self.subtopic_path(paper, prompt_version, options_digest))
+        choice = data.get("subtopic") if data else None
+        return choice if choice in valid else None
+
+    def put_subtopic(
+        self, paper: Paper, prompt_version: str, options_digest: str, choice: str
+    ) -> None:
+        entry = {
+            "format": CACHE_FORMAT,
+            "model": self.model,
+            "prompt_version": prompt_version,
+            "paper_id": paper.id,
+            "subtopic": choice,
+        }
+        self._write(self.subtopic_path(paper, prompt_version, options_digest), entry)
+
     def get_paper(self, paper: Paper, prompt_version: str) -> CachedRewrite | None:
         data = self._read(self.paper_path(paper, prompt_version))
         if data is None or data.get("paper_id") != paper.id:

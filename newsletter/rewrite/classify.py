@@ -17,12 +17,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from newsletter.config import LLMConfig
 from newsletter.errors import OutputError
 from newsletter.model import Paper
 from newsletter.rewrite import prompts
-from newsletter.rewrite.cache import RewriteCache, content_hash
+from newsletter.rewrite.cache import RewriteCache
 from newsletter.rewrite.client import Backoff, CompletionFailed, LLMClient
 from newsletter.rewrite.runner import unique_papers
 
@@ -32,9 +33,9 @@ CLASSIFY_TEMPLATE = "classify.v1.j2"
 CLASSIFY_MAX_TOKENS = 60
 
 
-@dataclass(frozen=True)
-class Option:
-    """A subtopic the model may choose (``key`` is what it must answer)."""
+class SubtopicOption(Protocol):
+    """A subtopic the model may choose (``key`` is what it must answer). The grouping stage's
+    ``SubtopicChoice`` is one; this stage only needs these fields."""
 
     key: str
     title_en: str
@@ -49,21 +50,14 @@ class Classification:
     failures: tuple[str, ...]  # failure kind per paper that kept its offline choice
 
 
-def _options_digest(options: Sequence[Option]) -> str:
+def _options_digest(options: Sequence[SubtopicOption]) -> str:
     text = json.dumps([(o.key, o.title_en, o.description) for o in options], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _cache_path(cache: RewriteCache, paper: Paper, version: str, options_digest: str) -> Path:
-    key = hashlib.sha256(
-        json.dumps(["classify", paper.id, content_hash(paper), cache.model, version, options_digest]).encode()
-    ).hexdigest()[:20]
-    return cache.root / "classify" / f"{paper.id.replace('/', '_')}-{key}.json"
-
-
 async def classify_async(
     papers: Sequence[Paper],
-    options: Sequence[Option],
+    options: Sequence[SubtopicOption],
     config: LLMConfig,
     *,
     cache_dir: Path,
@@ -72,6 +66,7 @@ async def classify_async(
     backoff: Backoff | None = None,
 ) -> Classification:
     keys = [option.key for option in options]
+    valid = set(keys)
     schema = {
         "type": "object",
         "properties": {"subtopic": {"type": "string", "enum": keys}},
@@ -85,9 +80,9 @@ async def classify_async(
     failures: list[str] = []
     misses: list[Paper] = []
     for paper in unique_papers(papers):
-        cached = None if refresh else RewriteCache._read(_cache_path(cache, paper, version, digest))
-        if cached and cached.get("subtopic") in keys:
-            picks[paper.id] = cached["subtopic"]
+        cached = None if refresh else cache.get_subtopic(paper, version, digest, valid)
+        if cached is not None:
+            picks[paper.id] = cached
         else:
             misses.append(paper)
     hits = len(picks)
@@ -114,15 +109,12 @@ async def classify_async(
             failures.append(exc.kind)
             return
         choice = reply.data.get("subtopic")
-        if choice not in keys:  # complete_json checks enums; this guards a future change there
+        if choice not in valid:  # complete_json checks enums; this guards a future change there
             failures.append("bad_json")
             return
         picks[paper.id] = choice
-        entry = {"format": 1, "model": config.model, "prompt_version": version, "subtopic": choice}
         try:
-            await asyncio.to_thread(
-                RewriteCache._write, _cache_path(cache, paper, version, digest), entry
-            )
+            await asyncio.to_thread(cache.put_subtopic, paper, version, digest, choice)
         except OutputError as exc:
             log.warning("LLM cache not written: %s", exc)
 
@@ -134,7 +126,7 @@ async def classify_async(
 
 def classify_papers(
     papers: Sequence[Paper],
-    options: Sequence[Option],
+    options: Sequence[SubtopicOption],
     config: LLMConfig,
     *,
     cache_dir: Path,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,9 +164,10 @@ def run_scheduler(
 ) -> DailyRunner:
     """Schedule ``job(date)`` per ``config.schedule`` and start the scheduler.
 
-    With the default ``BlockingScheduler`` this returns only when the scheduler is shut down
-    (Ctrl-C, SIGTERM). Tests pass a ``BackgroundScheduler``, a ``trigger`` with seconds and
-    ``date_of`` (which "day" a fire time stands for); the returned runner lists the outcomes.
+    Without ``scheduler`` this runs its own and returns only when asked to stop (Ctrl-C,
+    SIGTERM). Tests pass a started-by-us ``BackgroundScheduler``, a ``trigger`` with seconds
+    and ``date_of`` (which "day" a fire time stands for); the returned runner lists the
+    outcomes.
     """
     zone = schedule_zone(config)
     trigger = trigger or build_trigger(config.schedule, zone)
@@ -173,10 +175,10 @@ def run_scheduler(
     blocking = scheduler is None
     if scheduler is None:
         from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.schedulers.background import BackgroundScheduler
 
         # One worker: days run one after another, never two builds at once.
-        scheduler = BlockingScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(1)})
+        scheduler = BackgroundScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(1)})
     runner = DailyRunner(
         job,
         scheduler,
@@ -216,19 +218,36 @@ def run_scheduler(
         log.info("%s", plan)
         scheduler.start()
         return runner
-    try:
-        if threading.current_thread() is threading.main_thread():
-            # systemd stops services with SIGTERM: stop like Ctrl-C, letting a send in progress
-            # finish its current message and ledger entry instead of dying mid-way.
-            signal.signal(signal.SIGTERM, _stop_on_sigterm)
-        log.info("%s", plan)
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("stopping; waiting for a running edition to finish")
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+    _run_until_stopped(scheduler, plan)
     return runner
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+class _StopRequest:
+    """Set by SIGTERM/SIGINT. A plain flag: a signal handler that raised an exception, or took
+    a lock, could fire inside the scheduler's own locked sections and hang its shutdown."""
+
+    requested = False
+
+    def set(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+
+def _run_until_stopped(scheduler: Any, plan: str) -> None:
+    stop = _StopRequest()
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        # systemd stops services with SIGTERM: stop like Ctrl-C, letting a send in progress
+        # finish its current message and ledger entry instead of dying mid-way.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, stop.set)
+    try:
+        scheduler.start()
+        log.info("%s", plan)
+        while not stop.requested:
+            time.sleep(0.2)
+        log.info("stopping; waiting for a running edition to finish")
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

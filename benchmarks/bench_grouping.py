@@ -5,10 +5,12 @@
 For every labelling in tests/labels/*.yaml it prints the adjusted Rand index (ARI) between
 the grouping and the expert's primary sections, and the share of papers placed in their
 primary or an acceptable section; then the averages over all labellings and over the held-out
-ones (files named *-heldout.yaml, labelled blind and never used for tuning) and over the
-validation ones (*-validation.yaml, labelled blind later; only their aggregate figures are ever
-printed, never their sections or confusion, so a look cannot turn into per-paper tuning; pass
---no-validation to leave them out). Then it times the 532-paper day (best of three runs).
+ones (files named *-heldout.yaml, labelled blind and never looked at paper by paper; the other
+files are tuning days) and over the validation ones (*-validation.yaml, labelled blind later;
+only their aggregate figures are ever printed, never their sections or confusion, so a look
+cannot turn into per-paper tuning; pass --no-validation to leave them out). For a day with a
+second, independent labelling (tests/labels/second-opinion/) it prints how far the two experts
+agree: the ceiling to approach. Then it times the 532-paper day (best of three runs).
 --show prints the sections; --confusion prints, per expert section, where its papers went
 (split) and, per found section, which expert sections it mixes (merged).
 
@@ -141,6 +143,23 @@ def show(
             print(f"      {pid}{mark} {titles[pid][:80]}")
 
 
+def second_opinions(config: GroupingConfig) -> None:
+    """The ceiling: how far two experts agree, next to how far the grouping agrees with each."""
+    for path in sorted((LABELS / "second-opinion").glob("*.yaml")):
+        first = yaml.safe_load((LABELS / path.name).read_text(encoding="utf-8"))["papers"]
+        labels, papers = load_labelling(path)
+        second = labels["papers"]
+        ids = sorted(set(first) & set(second))
+        experts = adjusted_rand_index(
+            [first[pid]["primary"] for pid in ids], [second[pid]["primary"] for pid in ids]
+        )
+        ari, share, _ = agreement(group_papers(papers, config), second, labels.get("sections"))
+        print(
+            f"second opinion on {path.name}: expert vs expert ARI {experts:.3f}; "
+            f"grouping vs second expert ARI {ari:.3f}, share {share:.1%}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", default="taxonomy", choices=("taxonomy", "category"))
@@ -187,6 +206,7 @@ def main() -> int:
             print(
                 f"average over {name} ({len(chosen)}): ARI {mean_ari:.3f}   share {mean_share:.1%}"
             )
+    second_opinions(config)
     digest = load_digest(str(DIGESTS / LARGE_DAY[0]), LARGE_DAY[1])
     # Best of three: the machine is shared, and the others measure its load.
     elapsed = float("inf")

@@ -109,42 +109,31 @@ def test_grouping_is_deterministic() -> None:
 @needs_digests
 @pytest.mark.parametrize(
     ("labels_file", "floor"),
-    [("2026-02-09-cs.CV.yaml", 0.65), ("2026-02-09-cs.CL-cs.AI.yaml", 0.6)],
-)
-def test_agreement_with_expert_labels_stays_above_floor(labels_file: str, floor: float) -> None:
-    labels = yaml.safe_load((LABELS / labels_file).read_text(encoding="utf-8"))
-    digest = load_digest(str(DIGESTS / labels["digest"]), labels["date"])
-    wanted = set(labels["primary_categories"])
-    papers = [p for p in digest.papers if p.primary_category in wanted]
-    assert {p.id for p in papers} == set(labels["papers"])
-    ari, share, count = agreement(group_papers(papers, GroupingConfig()), labels["papers"])
-    assert count == len(papers)
-    assert ari >= floor
-    assert share >= 0.8
-
-
-@needs_digests
-@pytest.mark.parametrize(
-    ("labels_file", "floor"),
     [
+        # Tuning days: looked at paper by paper while choosing the taxonomy and the rules.
+        ("2026-02-09-cs.CV.yaml", 0.65),
+        ("2026-02-09-cs.CL-cs.AI.yaml", 0.6),
+        ("2025-06-29-cs.CL-cs.AI.yaml", 0.45),
+        ("2026-06-30-cs.CL-cs.AI-even.yaml", 0.38),
+        # Held-out days, labelled blind and never looked at paper by paper.
         ("2026-06-30-cs.CV-heldout.yaml", 0.55),
-        ("2025-06-29-cs.CL-cs.AI-heldout.yaml", 0.42),
-        ("2026-06-30-cs.CL-cs.AI-heldout.yaml", 0.27),
+        ("2025-03-19-cs.CV-heldout.yaml", 0.4),
+        ("2026-06-30-cs.CL-cs.AI-odd-heldout.yaml", 0.38),
         # Validation days, labelled blind after the held-out ones and looked at only as these
         # aggregate figures: floors a little under what was measured.
         ("2025-06-29-cs.CV-validation.yaml", VALIDATION_CV_FLOOR),
         ("2025-09-18-cs.CL-validation.yaml", VALIDATION_CL_FLOOR),
     ],
 )
-def test_agreement_with_heldout_labels_stays_above_floor(labels_file: str, floor: float) -> None:
-    """Days labelled blind (never looked at while tuning the first version): regression floors
-    a little under the figures measured after the generalisation pass."""
+def test_agreement_with_expert_labels_stays_above_floor(labels_file: str, floor: float) -> None:
+    """Regression floors a little under the figures measured (benchmarks/bench_grouping.py)."""
     labels = yaml.safe_load((LABELS / labels_file).read_text(encoding="utf-8"))
     digest = load_digest(str(DIGESTS / labels["digest"]), labels["date"])
     wanted = set(labels["primary_categories"])
     papers = [p for p in digest.papers if p.primary_category in wanted]
+    assert set(labels["papers"]) <= {p.id for p in papers}
     grouping = group_papers(papers, GroupingConfig())
-    ari, share, count = agreement(grouping, labels["papers"], labels["sections"])
+    ari, share, count = agreement(grouping, labels["papers"], labels.get("sections"))
     assert count == len(labels["papers"])
     assert ari >= floor
     assert share >= 0.75
@@ -153,7 +142,7 @@ def test_agreement_with_heldout_labels_stays_above_floor(labels_file: str, floor
 def test_labels_name_real_subtopics() -> None:
     """Labels use taxonomy keys, or the editor's own ids mapped to taxonomy keys."""
     keys = {s.key for s in load_taxonomy().subtopics} | {"other"}
-    for path in LABELS.glob("*.yaml"):
+    for path in LABELS.glob("**/*.yaml"):
         labels = yaml.safe_load(path.read_text(encoding="utf-8"))
         sections = labels.get("sections")
         if sections is not None:
@@ -170,10 +159,10 @@ def test_labels_name_real_subtopics() -> None:
 @needs_digests
 @pytest.mark.parametrize(
     "labels_file",
-    sorted(p.name for p in [*LABELS.glob("*-heldout.yaml"), *LABELS.glob("*-validation.yaml")]),
+    sorted(str(p.relative_to(LABELS)) for p in LABELS.glob("**/*.yaml")),
 )
-def test_heldout_labels_name_papers_of_their_day(labels_file: str) -> None:
-    """A held-out labelling covers papers of its digest and categories, nothing else."""
+def test_labels_name_papers_of_their_day(labels_file: str) -> None:
+    """A labelling covers papers of its digest and categories, nothing else."""
     labels = yaml.safe_load((LABELS / labels_file).read_text(encoding="utf-8"))
     digest = load_digest(str(DIGESTS / labels["digest"]), labels["date"])
     wanted = set(labels["primary_categories"])

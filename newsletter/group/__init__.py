@@ -37,13 +37,23 @@ def _sections(
 ) -> tuple[Section, ...]:
     position = {paper.id: index for index, paper in enumerate(papers)}
     score_of = {s.paper_id: s for s in scores}
+    children: dict[str, list[str]] = {}
+    for subtopic in taxonomy.subtopics:
+        if subtopic.parent:
+            children.setdefault(subtopic.parent, []).append(subtopic.key)
     members: dict[str, list[str]] = {}
     for paper in papers:
         members.setdefault(section_of[paper.id], []).append(paper.id)
 
     def in_order(key: str) -> tuple[str, ...]:
+        # A parent section also holds its folded split-offs' papers: rank them by either score.
+        keys = [key, *children.get(key, ())]
+
+        def typicality(pid: str) -> float:
+            return max(score_of[pid].score(k) for k in keys)
+
         ids = members[key]
-        return tuple(sorted(ids, key=lambda pid: (-score_of[pid].score(key), position[pid])))
+        return tuple(sorted(ids, key=lambda pid: (-typicality(pid), position[pid])))
 
     sections = []
     for area in taxonomy.areas:
@@ -87,7 +97,8 @@ def group_with_taxonomy(
         scores, decided = assign_with_llm(papers, taxonomy, offline, chooser)
         method = "llm" if decided else "taxonomy"
     area_of = {s.key: s.area for s in taxonomy.subtopics}
-    section_of = shape_assignment(scores, order, area_of)
+    parent_of = {s.key: s.parent for s in taxonomy.subtopics if s.parent}
+    section_of = shape_assignment(scores, order, area_of, parent_of)
     return _sections(papers, taxonomy, scores, section_of), method
 
 

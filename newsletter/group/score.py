@@ -107,6 +107,7 @@ class Scorer:
         self.keys = tuple(s.key for s in taxonomy.subtopics)
         self._order = {key: index for index, key in enumerate(self.keys)}
         self._area_of = {s.key: s.area for s in taxonomy.subtopics}
+        self._parent_of = {s.key: s.parent for s in taxonomy.subtopics if s.parent}
         self._area_by_category: dict[str, tuple[str, float]] = {}
         for area in taxonomy.areas:
             for category, strength in area.categories:
@@ -209,6 +210,7 @@ class Scorer:
             share = 1.0 if position == 0 else 0.5
             for key, weight in self._category_index.get(category, ()):
                 totals[key] = totals.get(key, 0.0) + weight * share
+        self._join_families(totals)
 
         primary_area, strength = self._area_by_category.get(
             paper.primary_category or "", (None, 0.0)
@@ -233,6 +235,18 @@ class Scorer:
             key=lambda item: (-item[1], self._order[item[0]]),
         )
         return PaperScores(paper_id=paper.id, ranked=tuple(ranked), area_hint=primary_area)
+
+    def _join_families(self, totals: dict[str, float]) -> None:
+        """A split-off and its parent compete with their joint evidence.
+
+        "A counselling chatbot for students" has some medical and some education evidence:
+        together they say "domain application" more strongly than either says anything else.
+        The joint score goes to whichever of the two has more of it; the other keeps its own.
+        """
+        for child, parent in self._parent_of.items():
+            own, broad = totals.get(child, 0.0), totals.get(parent, 0.0)
+            if own > 0 and broad > 0:
+                totals[child if own > broad else parent] = own + broad
 
     def _body_rarity(self, rarity: dict[str, float]) -> dict[str, float]:
         """``rarity`` with generic terms scaled down, for abstract matches."""

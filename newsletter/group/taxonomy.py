@@ -36,6 +36,10 @@ class Subtopic:
     # by an application domain ("clinical", "legal", "financial"), which editors file a paper
     # under when its title names the domain, whatever method it uses.
     title_boost: float = 1.0
+    # Key of a broader sibling this subtopic is split out of ("nlp-health" out of
+    # "nlp-applications"): the split-off stands as its own section only on a day with enough
+    # of its papers, else they are folded into the parent (see ``group.shape``).
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,10 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
         problems.add(key, "expected a mapping with id, title, description and signals")
         return None
     _check_keys(
-        node, {"id", "title", "description", "terms", "categories", "title_boost"}, key, problems
+        node,
+        {"id", "title", "description", "terms", "categories", "title_boost", "parent"},
+        key,
+        problems,
     )
     title_boost = node.get("title_boost", 1.0)
     if isinstance(title_boost, bool) or not isinstance(title_boost, int | float) or title_boost < 1:
@@ -189,6 +196,9 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
             )
     if not terms_en and not terms_zh and not categories:
         problems.add(key, "expected at least one signal (terms.en, terms.zh or categories)")
+    parent = node.get("parent")
+    if parent is not None:
+        parent = _slug(parent, f"{key}.parent", problems)
     return Subtopic(
         key=f"{area_id}-{subtopic_id}",
         id=subtopic_id,
@@ -199,6 +209,7 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
         terms_zh=terms_zh,
         categories=categories,
         title_boost=float(title_boost),
+        parent=f"{area_id}-{parent}" if parent else None,
     )
 
 
@@ -228,7 +239,26 @@ def _area(node: Any, key: str, problems: _Problems) -> Area | None:
         subtopic = _subtopic(child, area_id, f"{key}.subtopics[{index}]", problems)
         if subtopic is not None:
             subtopics.append(subtopic)
+    _check_parents(subtopics, key, problems)
     return Area(id=area_id, title=title, categories=categories, subtopics=tuple(subtopics))
+
+
+def _check_parents(subtopics: list[Subtopic], key: str, problems: _Problems) -> None:
+    """A parent is another subtopic of the same area, itself without a parent (one level)."""
+    parent_of = {s.key: s.parent for s in subtopics}
+    for index, subtopic in enumerate(subtopics):
+        if subtopic.parent is None:
+            continue
+        where = f"{key}.subtopics[{index}].parent"
+        siblings = sorted(k.split("-", 1)[1] for k in parent_of if k != subtopic.key)
+        if subtopic.parent == subtopic.key or subtopic.parent not in parent_of:
+            problems.add(
+                where,
+                f"expected the id of another subtopic of this area ({', '.join(siblings)}), "
+                f"got {subtopic.parent.split('-', 1)[1]!r}",
+            )
+        elif parent_of[subtopic.parent] is not None:
+            problems.add(where, f"{subtopic.parent!r} has a parent itself: one level only")
 
 
 def parse_taxonomy(data: Any, source: str) -> Taxonomy:

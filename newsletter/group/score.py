@@ -22,6 +22,8 @@ from newsletter.model import SUMMARY_FIELDS, Paper
 TITLE_FACTOR = 3.0  # an English title match is worth three abstract matches
 ZH_TITLE_FACTOR = 2.0  # the Chinese title is a translation: strong, but may paraphrase
 ZH_BODY_FACTOR = 0.6  # Chinese summaries mostly restate the abstract, so count them less
+SUMMARY_FACTOR = 0.6  # so do English ones (a digest gives one or the other)
+KEYWORD_FACTOR = 0.5  # author keywords name the topic, but as often the method and the data
 REPEAT_BONUS = 0.25  # each further body mention (up to MAX_REPEATS) adds a quarter weight
 MAX_REPEATS = 3
 AREA_LEAN = 1.5  # added to a subtopic with any term match in the primary category's area
@@ -172,19 +174,21 @@ class Scorer:
                 totals[key] = totals.get(key, 0.0) + weight * scale
 
     def _matches(self, paper: Paper) -> tuple[Counter[str], ...]:
-        """(English title, English body, Chinese title, Chinese body) term counts."""
+        """Term counts: English title, abstract, English summary, author keywords, Chinese
+        title, Chinese body (abstract translation, keywords and a Chinese summary)."""
         summary_text = " ".join(
             value for name in SUMMARY_FIELDS if (value := getattr(paper.summary, name))
         )
-        english_body = " ".join([paper.abstract, " ".join(paper.keywords)])
-        chinese_body = " ".join([paper.abstract_translation or "", " ".join(paper.keywords)])
-        if paper.summary_language == "en":
-            english_body += " " + summary_text
-        else:
+        keywords = " ; ".join(paper.keywords)
+        english_summary = summary_text if paper.summary_language == "en" else ""
+        chinese_body = " ".join([paper.abstract_translation or "", keywords])
+        if paper.summary_language != "en":
             chinese_body += " " + summary_text
         return (
             self._english_counts(paper.title),
-            self._english_counts(english_body),
+            self._english_counts(paper.abstract),
+            self._english_counts(english_summary),
+            self._english_counts(keywords),
             self._chinese_counts(paper.title_translation or ""),
             self._chinese_counts(chinese_body),
         )
@@ -199,12 +203,14 @@ class Scorer:
         matches: tuple[Counter[str], ...],
         rarity: dict[str, float],
     ) -> PaperScores:
-        en_title, en_body, zh_title, zh_body = matches
+        en_title, en_body, en_summary, keywords, zh_title, zh_body = matches
         totals: dict[str, float] = {}
         add = self._add
         body_rarity = self._body_rarity(rarity)
         add(totals, en_title, self._en_title_index, TITLE_FACTOR, repeats=False, rarity=rarity)
         add(totals, en_body, self._en_index, 1.0, repeats=True, rarity=body_rarity)
+        add(totals, en_summary, self._en_index, SUMMARY_FACTOR, repeats=True, rarity=body_rarity)
+        add(totals, keywords, self._en_index, KEYWORD_FACTOR, repeats=False, rarity=rarity)
         add(totals, zh_title, self._zh_title_index, ZH_TITLE_FACTOR, repeats=False, rarity=rarity)
         add(totals, zh_body, self._zh_index, ZH_BODY_FACTOR, repeats=True, rarity=rarity)
 

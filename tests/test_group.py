@@ -110,15 +110,16 @@ def test_grouping_is_deterministic() -> None:
 @pytest.mark.parametrize(
     ("labels_file", "floor"),
     [
-        # Tuning days: looked at paper by paper while choosing the taxonomy and the rules.
+        # Tuning days: read paper by paper (2025-03-19: its labellers' notes) while choosing the
+        # taxonomy and the rules.
         ("2026-02-09-cs.CV.yaml", 0.65),
         ("2026-02-09-cs.CL-cs.AI.yaml", 0.6),
         ("2025-06-29-cs.CL-cs.AI.yaml", 0.45),
         ("2026-06-30-cs.CL-cs.AI-even.yaml", 0.4),
-        ("2026-06-30-cs.CV-even.yaml", 0.55),
+        ("2026-06-30-cs.CV-even.yaml", 0.6),
+        ("2025-03-19-cs.CV.yaml", 0.44),
         # Held-out days, labelled blind and never looked at paper by paper.
         ("2026-06-30-cs.CV-odd-heldout.yaml", 0.65),
-        ("2025-03-19-cs.CV-heldout.yaml", 0.4),
         ("2026-06-30-cs.CL-cs.AI-odd-heldout.yaml", 0.4),
         # Validation days, labelled blind after the held-out ones and looked at only as these
         # aggregate figures: floors a little under what was measured.

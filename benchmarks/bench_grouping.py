@@ -1,16 +1,19 @@
 """Agreement of the offline grouping with expert labellings, and its speed on a large day.
 
-    .venv/bin/python benchmarks/bench_grouping.py [--mode taxonomy|category] [--show] [--confusion]
+    .venv/bin/python benchmarks/bench_grouping.py [--mode taxonomy|category] [--whole-day]
+        [--no-validation] [--show] [--confusion]
 
 For every labelling in tests/labels/*.yaml it prints the adjusted Rand index (ARI) between
 the grouping and the expert's primary sections, and the share of papers placed in their
-primary or an acceptable section; then the averages over all labellings and over the held-out
+primary or an acceptable section; then the averages over all labellings, over the held-out
 ones (files named *-heldout.yaml, labelled blind and never looked at paper by paper; the other
 files are tuning days) and over the validation ones (*-validation.yaml, labelled blind later;
 only their aggregate figures are ever printed, never their sections or confusion, so a look
-cannot turn into per-paper tuning; pass --no-validation to leave them out). For a day with a
-second, independent labelling (tests/labels/second-opinion/) it prints how far the two experts
-agree: the ceiling to approach. Then it times the 532-paper day (best of three runs).
+cannot turn into per-paper tuning; --no-validation leaves them out). By default the papers of
+the labelled categories are grouped; --whole-day groups each digest whole, every category, as a
+multi-area edition would, and compares the labelled papers. For a day with a second,
+independent labelling (tests/labels/second-opinion/) it prints how far the two experts agree:
+the ceiling to approach. Then it times the 532-paper day (best of three runs).
 --show prints the sections; --confusion prints, per expert section, where its papers went
 (split) and, per found section, which expert sections it mixes (merged).
 
@@ -69,12 +72,14 @@ def adjusted_rand_index(truth: Sequence[str], found: Sequence[str]) -> float:
     return (index - expected) / (maximum - expected)
 
 
-def load_labelling(path: Path) -> tuple[dict, list[Paper]]:
+def load_labelling(path: Path, *, whole_day: bool = False) -> tuple[dict, list[Paper]]:
+    """The labels and the papers to group: those of the labelled categories, or the whole day."""
     labels = yaml.safe_load(path.read_text(encoding="utf-8"))
     digest = load_digest(str(DIGESTS / labels["digest"]), str(labels["date"]))
     wanted = set(labels.get("primary_categories") or [])
-    papers = [p for p in digest.papers if not wanted or p.primary_category in wanted]
-    return labels, papers
+    if whole_day or not wanted:
+        return labels, list(digest.papers)
+    return labels, [p for p in digest.papers if p.primary_category in wanted]
 
 
 def _keys(label: str, sections: Mapping[str, Mapping] | None) -> set[str]:
@@ -170,6 +175,11 @@ def main() -> int:
     parser.add_argument(
         "--no-validation", action="store_true", help="skip the *-validation.yaml labellings"
     )
+    parser.add_argument(
+        "--whole-day",
+        action="store_true",
+        help="group each labelled digest whole (all categories), then compare the labelled papers",
+    )
     args = parser.parse_args()
     if not DIGESTS.is_dir():
         print(f"sample digests not found at {DIGESTS}", file=sys.stderr)
@@ -180,7 +190,7 @@ def main() -> int:
         validation = path.name.endswith("-validation.yaml")
         if validation and args.no_validation:
             continue
-        labels, papers = load_labelling(path)
+        labels, papers = load_labelling(path, whole_day=args.whole_day)
         grouping = group_papers(papers, config)
         sections = labels.get("sections")
         ari, share, count = agreement(grouping, labels["papers"], sections)

@@ -121,6 +121,15 @@ def test_a_bad_parent_is_named(tmp_path: Path, replacement: str, expected: str) 
     assert expected in str(caught.value)
 
 
+def test_a_bad_parent_is_named_in_a_hyphenated_area(tmp_path: Path) -> None:
+    hyphenated = TAXONOMY.replace("  - id: nlp\n", "  - id: natural-language\n").replace(
+        "parent: applications", "parent: nowhere"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_taxonomy(_write(tmp_path, hyphenated))
+    assert "(applications, translation), got 'nowhere'" in str(caught.value)
+
+
 def test_a_parent_with_a_parent_is_refused(tmp_path: Path) -> None:
     nested = TAXONOMY.replace(
         "      - id: applications\n",

@@ -250,12 +250,13 @@ def _check_parents(subtopics: list[Subtopic], key: str, problems: _Problems) -> 
         if subtopic.parent is None:
             continue
         where = f"{key}.subtopics[{index}].parent"
-        siblings = sorted(k.split("-", 1)[1] for k in parent_of if k != subtopic.key)
+        siblings = sorted(s.id for s in subtopics if s.key != subtopic.key)
         if subtopic.parent == subtopic.key or subtopic.parent not in parent_of:
+            given = subtopic.parent[len(subtopic.area) + 1 :]  # "<area>-<id>" -> "<id>"
             problems.add(
                 where,
                 f"expected the id of another subtopic of this area ({', '.join(siblings)}), "
-                f"got {subtopic.parent.split('-', 1)[1]!r}",
+                f"got {given!r}",
             )
         elif parent_of[subtopic.parent] is not None:
             problems.add(where, f"{subtopic.parent!r} has a parent itself: one level only")

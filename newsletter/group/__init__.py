@@ -38,9 +38,8 @@ def _sections(
     position = {paper.id: index for index, paper in enumerate(papers)}
     score_of = {s.paper_id: s for s in scores}
     children: dict[str, list[str]] = {}
-    for subtopic in taxonomy.subtopics:
-        if subtopic.parent:
-            children.setdefault(subtopic.parent, []).append(subtopic.key)
+    for child, parent in taxonomy.parent_of.items():
+        children.setdefault(parent, []).append(child)
     members: dict[str, list[str]] = {}
     for paper in papers:
         members.setdefault(section_of[paper.id], []).append(paper.id)
@@ -97,8 +96,7 @@ def group_with_taxonomy(
         scores, decided = assign_with_llm(papers, taxonomy, offline, chooser)
         method = "llm" if decided else "taxonomy"
     area_of = {s.key: s.area for s in taxonomy.subtopics}
-    parent_of = {s.key: s.parent for s in taxonomy.subtopics if s.parent}
-    section_of = shape_assignment(scores, order, area_of, parent_of)
+    section_of = shape_assignment(scores, order, area_of, taxonomy.parent_of)
     return _sections(papers, taxonomy, scores, section_of), method
 
 

@@ -112,7 +112,7 @@ class Scorer:
         self.keys = tuple(s.key for s in taxonomy.subtopics)
         self._order = {key: index for index, key in enumerate(self.keys)}
         self._area_of = {s.key: s.area for s in taxonomy.subtopics}
-        self._parent_of = {s.key: s.parent for s in taxonomy.subtopics if s.parent}
+        self._parent_of = taxonomy.parent_of
         self._area_by_category: dict[str, tuple[str, float]] = {}
         for area in taxonomy.areas:
             for category, strength in area.categories:

@@ -65,6 +65,11 @@ class Taxonomy:
     def subtopics(self) -> tuple[Subtopic, ...]:
         return tuple(s for area in self.areas for s in area.subtopics)
 
+    @property
+    def parent_of(self) -> dict[str, str]:
+        """Split-off subtopic key -> its parent's key."""
+        return {s.key: s.parent for s in self.subtopics if s.parent}
+
     def subtopic(self, key: str) -> Subtopic:
         for candidate in self.subtopics:
             if candidate.key == key:
@@ -161,6 +166,15 @@ def _slug(value: Any, key: str, problems: _Problems) -> str:
     return value
 
 
+def _categories(value: Any, key: str, problems: _Problems) -> tuple[tuple[str, float], ...]:
+    """Weighted arXiv categories (case kept: 'cs.CV'), each checked for its shape."""
+    categories = _weighted(value, key, problems, lower=False)
+    for name, _ in categories:
+        if not _CATEGORY.match(name):
+            problems.add(key, f"expected arXiv categories like 'cs.CV' (got {name!r})")
+    return categories
+
+
 def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopic | None:
     if not isinstance(node, Mapping):
         problems.add(key, "expected a mapping with id, title, description and signals")
@@ -188,12 +202,7 @@ def _subtopic(node: Any, area_id: str, key: str, problems: _Problems) -> Subtopi
     _check_keys(terms, {"en", "zh"}, f"{key}.terms", problems)
     terms_en = _weighted(terms.get("en"), f"{key}.terms.en", problems)
     terms_zh = _weighted(terms.get("zh"), f"{key}.terms.zh", problems)
-    categories = _weighted(node.get("categories"), f"{key}.categories", problems, lower=False)
-    for name, _ in categories:
-        if not _CATEGORY.match(name):
-            problems.add(
-                f"{key}.categories", f"expected arXiv categories like 'cs.CV' (got {name!r})"
-            )
+    categories = _categories(node.get("categories"), f"{key}.categories", problems)
     if not terms_en and not terms_zh and not categories:
         problems.add(key, "expected at least one signal (terms.en, terms.zh or categories)")
     parent = node.get("parent")
@@ -220,12 +229,8 @@ def _area(node: Any, key: str, problems: _Problems) -> Area | None:
     _check_keys(node, {"id", "title", "categories", "subtopics"}, key, problems)
     area_id = _slug(node.get("id"), f"{key}.id", problems)
     title = _bilingual(node.get("title"), f"{key}.title", problems)
-    categories = _weighted(node.get("categories"), f"{key}.categories", problems, lower=False)
+    categories = _categories(node.get("categories"), f"{key}.categories", problems)
     for name, strength in categories:
-        if not _CATEGORY.match(name):
-            problems.add(
-                f"{key}.categories", f"expected arXiv categories like 'cs.CV' (got {name!r})"
-            )
         if strength > 1:
             problems.add(
                 f"{key}.categories.{name}", f"expected a strength between 0 and 1 (got {strength})"
